@@ -1,0 +1,91 @@
+# mqpub/mqsub - one plain GNU Makefile.
+#   make            build build/bin/mqpub and build/bin/mqsub
+#   make check      unit tests, sanitizer build, Bats end-to-end tests
+#   make demo       build, start a throwaway broker, publish and subscribe
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+VERSION := 0.1.0
+CC      ?= cc
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla -Wundef
+OPT     ?= -O2
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+           $(OPT) -g $(WARN) -DMQ_VERSION='"$(VERSION)"'
+ifdef WERROR
+BASE_CFLAGS += -Werror
+endif
+# User CFLAGS are appended, not replaced.
+ALL_CFLAGS = $(BASE_CFLAGS) -Isrc/core $(CFLAGS)
+
+B       := build
+CORE_SRC := $(wildcard src/core/*.c)
+CLI_LIB_SRC := $(filter-out src/cli/mqpub.c src/cli/mqsub.c,$(wildcard src/cli/*.c))
+CORE_OBJ := $(CORE_SRC:src/%.c=$(B)/obj/%.o)
+CLI_LIB_OBJ := $(CLI_LIB_SRC:src/%.c=$(B)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+all: $(B)/bin/mqpub $(B)/bin/mqsub
+
+$(B)/obj/%.o: src/%.c $(wildcard src/core/*.h src/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/cli -c $< -o $@
+
+$(B)/libmq.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libmqcli.a: $(CLI_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/bin/%: $(B)/obj/cli/%.o $(B)/libmqcli.a $(B)/libmq.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libmqcli.a $(B)/libmq.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/cli -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libmqcli.a $(B)/libmq.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# The sanitizer build lives in its own tree.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+san:
+	$(MAKE) --no-print-directory B=build-san OPT=-O1 CFLAGS="$(SAN_FLAGS) $(CFLAGS)" LDFLAGS="$(SAN_FLAGS) $(LDFLAGS)" all unit
+
+check: all unit san
+	@tests/run-checks
+
+demo: 
+	@tools/ensure-deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(B)/bin/mqpub $(B)/bin/mqsub $(DESTDIR)$(BINDIR)/
+	install -m 644 man/mqpub.1 man/mqsub.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completions/mqpub.bash $(DESTDIR)$(BASHCOMPDIR)/mqpub
+	install -m 644 completions/mqsub.bash $(DESTDIR)$(BASHCOMPDIR)/mqsub
+	install -m 644 completions/_mqpub completions/_mqsub $(DESTDIR)$(ZSHCOMPDIR)/
+	install -m 644 completions/mqpub.fish completions/mqsub.fish $(DESTDIR)$(FISHCOMPDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mqpub $(DESTDIR)$(BINDIR)/mqsub \
+	      $(DESTDIR)$(MANDIR)/man1/mqpub.1 $(DESTDIR)$(MANDIR)/man1/mqsub.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/mqpub $(DESTDIR)$(BASHCOMPDIR)/mqsub \
+	      $(DESTDIR)$(ZSHCOMPDIR)/_mqpub $(DESTDIR)$(ZSHCOMPDIR)/_mqsub \
+	      $(DESTDIR)$(FISHCOMPDIR)/mqpub.fish $(DESTDIR)$(FISHCOMPDIR)/mqsub.fish
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all unit san check demo install uninstall clean

@@ -1,0 +1,195 @@
+/* session.h - the sans-I/O MQTT client session.
+ *
+ * Holds everything the protocol needs between packets: state, packet ids,
+ * the outbound QoS 1/2 window, inbound QoS 2 ids awaiting PUBREL,
+ * keepalive timers and the subscription list.  It never touches a socket
+ * or a clock: the caller passes now_ms, feeds decoded packets in with
+ * mq_session_handle(), takes the bytes to send from mq_session_output(),
+ * reports what it wrote with mq_session_written(), and calls
+ * mq_session_tick() by mq_session_deadline().
+ *
+ * Outbound QoS 1/2 messages live in `slots`, a ring in publish order, each
+ * holding its encoded PUBLISH so a re-send is a byte copy with DUP set.
+ * Slot and output buffers grow to the largest message seen and are reused:
+ * no allocation per message once warm.
+ */
+#ifndef MQ_SESSION_H
+#define MQ_SESSION_H
+
+#include "codec.h"
+
+enum mq_session_state {
+	MQ_S_DISCONNECTED,   /* no link; mq_session_connect() starts one */
+	MQ_S_CONNECTING,     /* CONNECT queued, waiting for CONNACK */
+	MQ_S_CONNECTED,      /* CONNACK accepted */
+	MQ_S_CLOSING         /* DISCONNECT queued; the link ends after it */
+};
+
+/* What the caller asks the session to publish. */
+typedef struct mq_message {
+	mq_bytes topic, payload;
+	uint8_t qos;
+	bool retain;
+	const mq_props *props;   /* 5.0 PUBLISH properties, or NULL */
+} mq_message;
+
+/* Fixed for the life of the session; the memory it points to must outlive
+ * the session. */
+typedef struct mq_session_config {
+	uint8_t version;            /* MQ_V311 or MQ_V5 */
+	mq_bytes client_id;
+	bool clean_start;
+	uint16_t keepalive;         /* seconds; 0 disables keepalive */
+	uint32_t session_expiry;    /* 5.0 Session Expiry Interval */
+	bool has_username, has_password;
+	mq_bytes username, password;
+	bool will, will_retain;
+	uint8_t will_qos;
+	mq_bytes will_topic, will_payload;
+	uint16_t max_inflight;      /* outbound QoS 1/2 window, >= 1 */
+	uint32_t max_packet;        /* largest inbound packet accepted (and
+	                               advertised in 5.0); 0 = protocol max */
+} mq_session_config;
+
+/* Callbacks.  Every member may be NULL.  They run inside
+ * mq_session_handle(), so they must not call back into the session except
+ * through mq_session_publish(). */
+typedef struct mq_session_events {
+	void *ctx;
+	/* CONNACK accepted. */
+	void (*connected)(void *ctx, const mq_connack *ack);
+	/* An application message arrived (once per QoS 2 message, even if the
+	 * broker re-sends it before PUBREL).  Return 0 to acknowledge it, or a
+	 * negative -MQ_E_* to stop: mq_session_handle() then returns it. */
+	int (*message)(void *ctx, const mq_publish *pub);
+	/* An outbound QoS 1/2 message finished: tag is what
+	 * mq_session_publish() returned; reason >= 0x80 means the broker
+	 * refused it (5.0). */
+	void (*delivered)(void *ctx, uint64_t tag, uint8_t reason);
+	/* SUBACK for a SUBSCRIBE (reason count already checked). */
+	void (*subscribed)(void *ctx, const mq_suback *ack);
+	/* Every packet sent (outgoing true) or received, for -d traces. */
+	void (*trace)(void *ctx, bool outgoing, const mq_packet *p);
+	/* One line of debug text (state changes "CONNECTING -> CONNECTED"). */
+	void (*log)(void *ctx, const char *line);
+} mq_session_events;
+
+/* One outbound QoS 1/2 message in flight. */
+typedef struct mq_slot {
+	uint64_t tag;               /* 0 = free */
+	uint16_t packet_id;
+	uint8_t qos;
+	uint8_t stage;              /* awaiting PUBACK / PUBREC / PUBCOMP */
+	bool sent;                  /* written on the current link */
+	uint8_t *buf;               /* encoded PUBLISH */
+	size_t len, cap;
+} mq_slot;
+
+/* A SUBSCRIBE waiting for its SUBACK. */
+typedef struct mq_pending_sub {
+	uint16_t packet_id;
+	uint16_t count;
+} mq_pending_sub;
+
+#define MQ_MAX_PENDING_SUBS 16
+#define MQ_OUT_HIGH_WATER (64u * 1024u)
+
+typedef struct mq_session {
+	mq_session_config cfg;
+	mq_session_events ev;
+	enum mq_session_state state;
+
+	/* Output: bytes queued for the link, out[out_start..out_len). */
+	uint8_t *out;
+	size_t out_start, out_len, out_cap;
+
+	/* Outbound window (ring of cfg.max_inflight slots). */
+	mq_slot *slots;
+	size_t slot_head, slot_count;   /* oldest in-flight, and how many */
+	uint16_t window;                /* min(max_inflight, broker Receive Max) */
+	uint16_t next_id;
+	uint64_t next_tag;
+	uint8_t ids_out[8192];          /* bitmap: outbound ids in use */
+	uint8_t ids_in_qos2[8192];      /* bitmap: inbound QoS 2 awaiting PUBREL */
+
+	/* Broker limits learned from CONNACK (5.0). */
+	uint8_t broker_max_qos;
+	bool broker_retain_available;
+	uint32_t broker_max_packet;
+	uint16_t keepalive;             /* effective (Server Keep Alive wins) */
+
+	/* Keepalive. */
+	uint64_t last_write_ms, last_read_ms, ping_sent_ms;
+	bool ping_outstanding;
+
+	/* Subscriptions to (re)establish, and those awaiting SUBACK. */
+	const mq_sub_entry *subs;
+	size_t sub_count;
+	mq_pending_sub pending_subs[MQ_MAX_PENDING_SUBS];
+	size_t pending_sub_count;
+
+	bool session_present;           /* from the last CONNACK */
+	uint8_t connack_reason;         /* last CONNACK reason / return code */
+	uint8_t disconnect_reason;      /* reason of a broker DISCONNECT */
+	mq_bytes reason_string;         /* 5.0 Reason String, valid during the
+	                                   mq_session_handle() call only */
+} mq_session;
+
+/* Cannot fail (allocates lazily).  cfg and ev are copied. */
+void mq_session_init(mq_session *s, const mq_session_config *cfg,
+		     const mq_session_events *ev);
+/* Safe on a zeroed or freed session. */
+void mq_session_free(mq_session *s);
+
+/* A new link is up: queue CONNECT.  Returns 0 or -MQ_E_*. */
+int mq_session_connect(mq_session *s, uint64_t now_ms);
+/* The link died: forget queued output and ping state; in-flight messages
+ * and pending SUBSCRIBEs are kept and sent again after the next CONNACK
+ * (with DUP and their ids when the broker kept the session, as new
+ * publications when it did not; PUBREL, never PUBLISH, after PUBREC). */
+void mq_session_link_lost(mq_session *s);
+/* Queue DISCONNECT (reason 0x00 in 5.0) and enter MQ_S_CLOSING. */
+int mq_session_disconnect(mq_session *s, uint8_t reason, uint64_t now_ms);
+
+/* Remember the subscription list (caller-owned, outlives the session) and
+ * queue SUBSCRIBE if connected; it is sent again after any CONNACK without
+ * a session.  Returns 0 or -MQ_E_*. */
+int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
+			 size_t count, uint64_t now_ms);
+
+/* Can a message of this QoS be queued now?  False while not connected,
+ * when the window is full (QoS 1/2) or the output is above
+ * MQ_OUT_HIGH_WATER. */
+bool mq_session_can_publish(const mq_session *s, uint8_t qos);
+/* Queue a PUBLISH.  Returns a tag > 0 identifying the message (QoS 0: the
+ * tag is returned but no delivered() event follows), or -MQ_E_BAD_TOPIC,
+ * -MQ_E_BAD_QOS (above the broker's Maximum QoS), -MQ_E_PACKET_TOO_LARGE,
+ * -MQ_E_INFLIGHT_FULL, -MQ_E_NOMEM. */
+long long mq_session_publish(mq_session *s, const mq_message *m,
+			     uint64_t now_ms);
+/* QoS 1/2 messages not yet completed. */
+size_t mq_session_inflight(const mq_session *s);
+
+/* A packet from the broker.  Returns 0, or -MQ_E_* when the link must be
+ * dropped: -MQ_E_REFUSED (connack_reason says why), -MQ_E_DISCONNECTED
+ * (disconnect_reason), -MQ_E_PROTOCOL / -MQ_E_UNEXPECTED_PACKET /
+ * -MQ_E_BAD_PACKET_ID / -MQ_E_TOPIC_ALIAS for a broker that breaks the
+ * protocol, or what the message() callback returned. */
+int mq_session_handle(mq_session *s, const mq_packet *p, uint64_t now_ms);
+
+/* Bytes waiting to be written (NULL/0 when none). */
+const uint8_t *mq_session_output(const mq_session *s, size_t *len);
+/* n of them were written. */
+void mq_session_written(mq_session *s, size_t n, uint64_t now_ms);
+/* Record that bytes arrived (keepalive bookkeeping). */
+void mq_session_read(mq_session *s, uint64_t now_ms);
+
+/* When mq_session_tick() must next run (UINT64_MAX: no timer). */
+uint64_t mq_session_deadline(const mq_session *s);
+/* Run timers: queue PINGREQ when idle; -MQ_E_KEEPALIVE when the broker has
+ * been silent for a whole keepalive after a PINGREQ.  Returns 0 or that. */
+int mq_session_tick(mq_session *s, uint64_t now_ms);
+
+const char *mq_session_state_name(enum mq_session_state st);
+
+#endif
