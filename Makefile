@@ -61,7 +61,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 san:
 	$(MAKE) --no-print-directory B=build-san OPT=-O1 CFLAGS="$(SAN_FLAGS) $(CFLAGS)" LDFLAGS="$(SAN_FLAGS) $(LDFLAGS)" all unit
 
-check: all unit san
+check:
+	@tools/ensure-deps
+	@$(MAKE) --no-print-directory all unit san
 	@tests/run-checks
 
 demo: 

@@ -39,7 +39,8 @@
 	X(KEEPALIVE,        "no reply from broker within the keepalive")       \
 	X(REFUSED,          "broker refused the connection")                   \
 	X(DISCONNECTED,     "broker sent DISCONNECT")                          \
-	X(TLS,              "TLS failure")
+	X(TLS,              "TLS failure")                                     \
+	X(APP_STOP,         "stopped by the application")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */

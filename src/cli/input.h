@@ -1,0 +1,39 @@
+/* input.h - what mqpub reads: a whole file or stream as one message, or
+ * a stream split into lines without blocking the loop. */
+#ifndef MQ_INPUT_H
+#define MQ_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest payload a PUBLISH can carry (remaining length limit less
+ * the smallest header), the cap for every input buffer. */
+#define MAX_PAYLOAD (268435455u - 2u - 65535u - 2u)
+
+/* Read fd to EOF into a malloc'd buffer (binary-safe).  Returns 0, or -1
+ * with errno set (EFBIG when larger than max). */
+int read_whole_fd(int fd, size_t max, uint8_t **out, size_t *len);
+
+typedef struct linereader {
+	int fd;
+	uint8_t *buf;
+	size_t cap, start, end;
+	size_t scanned;        /* bytes after start known to hold no '\n' */
+	bool eof;
+	int error;             /* errno of a failed read, 0 if none */
+} linereader;
+
+void linereader_init(linereader *lr, int fd);
+void linereader_free(linereader *lr);
+/* Read once (the fd is readable).  Returns 0 or -1 (error, EFBIG for a
+ * line longer than MAX_PAYLOAD). */
+int linereader_fill(linereader *lr);
+/* Next whole line without its '\n' (the last one may lack it at EOF).
+ * Returns 1 with *line and *len set, or 0 when more input is needed or the
+ * input is finished (see linereader_done). */
+int linereader_next(linereader *lr, const uint8_t **line, size_t *len);
+/* EOF reached and every line taken. */
+bool linereader_done(const linereader *lr);
+
+#endif

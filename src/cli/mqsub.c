@@ -1,0 +1,298 @@
+/* mqsub.c - subscribe and print messages: parse, translate, run. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "options.h"
+#include "output.h"
+#include "run.h"
+
+enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST };
+
+#define MAX_FILTERS 1024
+
+typedef struct sub_opts {
+	common_opts c;
+	mq_sub_entry subs[MAX_FILTERS];
+	size_t nsubs;
+	mq_bytes filter_out[MAX_FILTERS];
+	size_t nfilter_out;
+	bool verbose, no_newline, no_retained, retained_only, exit_after_sub;
+	unsigned long count;         /* -C; 0 = unlimited */
+} sub_opts;
+
+typedef struct sub_app {
+	tool_base base;              /* first: the shared callbacks use it */
+	const sub_opts *o;
+	outbuf out;
+	unsigned long received;
+	size_t subacks_seen;
+	bool finished;               /* stop: -C reached, -E done, refusal... */
+	bool refused;
+} sub_app;
+
+static void usage(FILE *f)
+{
+	fputs(
+"usage: mqsub -t FILTER [-t FILTER ...] [-q QOS] [-v] [-C COUNT] [-W SECS]\n"
+"             [-h HOST] [-p PORT] [-L URL] [options]\n"
+"\n"
+"Subscribe to MQTT topics and print the messages.\n"
+"\n"
+"Subscription and output:\n"
+"  -t, --topic FILTER         subscribe to FILTER (repeatable)\n"
+"  -T, --filter-out FILTER    do not print topics matching FILTER (repeatable)\n"
+"  -v, --verbose              print the topic, a space, then the payload\n"
+"  -N, --no-newline           do not print a newline after each message\n"
+"  -C, --count N              exit after N messages\n"
+"  -R, --no-retained          skip retained (stale) messages\n"
+"      --retained-only        print retained messages only, then exit\n"
+"  -E, --exit-after-sub       exit once the subscriptions are acknowledged\n"
+"\n", f);
+	common_usage(f);
+}
+
+static const struct option long_options[] = {
+	COMMON_LONG_OPTIONS,
+	{ "topic", required_argument, NULL, 't' },
+	{ "filter-out", required_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-newline", no_argument, NULL, 'N' },
+	{ "count", required_argument, NULL, 'C' },
+	{ "no-retained", no_argument, NULL, 'R' },
+	{ "retained-only", no_argument, NULL, OPT_RETAINED_ONLY },
+	{ "exit-after-sub", no_argument, NULL, 'E' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Check a filter given with -t or -T; n is how many that option has. */
+static int check_filter(const char *opt, const char *arg, size_t n)
+{
+	int rc = mq_filter_check((const uint8_t *)arg, strlen(arg));
+	if (rc < 0) {
+		errorf("mqsub", "bad topic filter '%s' for %s: %s", arg, opt,
+		       rc == -MQ_E_BAD_UTF8 ? "not valid UTF-8"
+		       : "must be 1 to 65535 bytes, + and # a whole level, # last");
+		return -1;
+	}
+	if (n >= MAX_FILTERS) {
+		errorf("mqsub", "too many filters for %s (at most %d)", opt, MAX_FILTERS);
+		return -1;
+	}
+	return 0;
+}
+
+static mq_bytes bytes_of(const char *s)
+{
+	return (mq_bytes){ (const uint8_t *)s, strlen(s) };
+}
+
+/* Returns 1 handled, 0 not ours, -1 error. */
+static int sub_option(sub_opts *o, int opt, char *arg)
+{
+	switch (opt) {
+	case 't':
+		if (check_filter("-t", arg, o->nsubs) < 0)
+			return -1;
+		o->subs[o->nsubs++].filter = bytes_of(arg);
+		break;
+	case 'T':
+		if (check_filter("-T", arg, o->nfilter_out) < 0)
+			return -1;
+		o->filter_out[o->nfilter_out++] = bytes_of(arg);
+		break;
+	case 'v': o->verbose = true; break;
+	case 'N': o->no_newline = true; break;
+	case 'C': return parse_number("mqsub", "--count", arg, 1, ULONG_MAX, &o->count) < 0 ? -1 : 1;
+	case 'R': o->no_retained = true; break;
+	case OPT_RETAINED_ONLY: o->retained_only = true; break;
+	case 'E': o->exit_after_sub = true; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+static int check_sub_opts(sub_opts *o)
+{
+	if (o->nsubs == 0 && o->c.url_topic && sub_option(o, 't', o->c.url_topic) < 0)
+		return -1;
+	if (o->nsubs == 0) {
+		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L)");
+		return -1;
+	}
+	if (o->no_retained && o->retained_only) {
+		errorf("mqsub", "-R and --retained-only cannot be used together");
+		return -1;
+	}
+	for (size_t i = 0; i < o->nsubs; i++)
+		o->subs[i].options = o->c.qos;
+	return common_finish(&o->c);
+}
+
+/* Returns 0 to run, or an exit code + 1 (so 1 means exit 0). */
+static int parse_args(sub_opts *o, int argc, char **argv)
+{
+	int opt;
+	common_defaults(&o->c, "mqsub", 0);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":" COMMON_SHORT_OPTIONS "t:T:vNC:RE",
+				  long_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			usage(stdout);
+			return EXIT_OK + 1;
+		}
+		if (opt == OPT_VERSION) {
+			printf("mqsub %s\n", MQ_VERSION);
+			return EXIT_OK + 1;
+		}
+		int r = sub_option(o, opt, optarg);
+		if (r == 0)
+			r = common_option(&o->c, opt, optarg);
+		if (r < 0)
+			return EXIT_USAGE + 1;
+		if (r == 0) {
+			report_bad_option("mqsub", argv, opt);
+			return EXIT_USAGE + 1;
+		}
+	}
+	if (optind < argc) {
+		errorf("mqsub", "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE + 1;
+	}
+	return check_sub_opts(o) < 0 ? EXIT_USAGE + 1 : 0;
+}
+
+/* ---- the app: prints messages, decides when to stop -------------------- */
+
+static bool filtered_out(const sub_opts *o, const mq_publish *p)
+{
+	for (size_t i = 0; i < o->nfilter_out; i++)
+		if (mq_topic_matches(o->filter_out[i], p->topic))
+			return true;
+	return false;
+}
+
+static void print_message(sub_app *a, const mq_publish *p)
+{
+	if (a->o->verbose) {
+		outbuf_put(&a->out, p->topic.ptr, p->topic.len);
+		outbuf_put(&a->out, " ", 1);
+	}
+	outbuf_put(&a->out, p->payload.ptr, p->payload.len);
+	if (!a->o->no_newline)
+		outbuf_put(&a->out, "\n", 1);
+}
+
+/* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
+ * kept session the broker delivers it to the next run. */
+static int on_message(void *ctx, const mq_publish *p)
+{
+	sub_app *a = ctx;
+	const sub_opts *o = a->o;
+	if (a->finished || a->out.closed)
+		return -MQ_E_APP_STOP;
+	if (o->retained_only && !p->retain) {
+		a->finished = true;
+		return -MQ_E_APP_STOP;
+	}
+	if ((o->no_retained && p->retain) || filtered_out(o, p))
+		return 0;
+	print_message(a, p);
+	a->received++;
+	if (o->count && a->received >= o->count)
+		a->finished = true;
+	return 0;
+}
+
+static void on_subscribed(void *ctx, const mq_suback *ack)
+{
+	sub_app *a = ctx;
+	for (size_t i = 0; i < ack->reasons.len && i < a->o->nsubs; i++) {
+		uint8_t r = ack->reasons.ptr[i];
+		if (r < 0x80)
+			continue;
+		mq_bytes f = a->o->subs[i].filter;
+		errorf("mqsub", "subscription to '%.*s' refused: %s", (int)f.len,
+		       (const char *)f.ptr, mq_reason_text(a->base.version, MQ_SUBACK, r));
+		a->refused = true;
+		a->finished = true;
+	}
+	a->subacks_seen++;
+	if (a->o->exit_after_sub)
+		a->finished = true;
+}
+
+static bool sub_done(void *ctx, mq_client *c)
+{
+	sub_app *a = ctx;
+	(void)c;
+	return a->finished || a->out.closed;
+}
+
+static int sub_flush(void *ctx)
+{
+	sub_app *a = ctx;
+	outbuf_flush(&a->out);
+	return 0;
+}
+
+static int sub_result(sub_app *a, mq_client *c, int rc)
+{
+	outbuf_flush(&a->out);
+	if (a->out.error) {
+		errorf("mqsub", "cannot write output: %s", strerror(a->out.error));
+		return EXIT_NETWORK;
+	}
+	if (a->refused)
+		return EXIT_INCOMPLETE;
+	if (rc == -MQ_E_TIMEOUT) {
+		if (a->o->count && a->received < a->o->count) {
+			errorf("mqsub", "timed out after %lu of %lu messages",
+			       a->received, a->o->count);
+			return EXIT_TIMEOUT;
+		}
+		return EXIT_OK;
+	}
+	if (rc < 0)
+		return run_failure(&a->base, c, rc);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static sub_opts o;
+	int r = parse_args(&o, argc, argv);
+	common_wipe_argv(argc, argv);
+	if (r)
+		return r - 1;
+
+	static sub_app a;
+	a.base = (tool_base){ "mqsub", o.c.version, o.c.debug };
+	a.o = &o;
+	outbuf_init(&a.out, STDOUT_FILENO);
+
+	mq_session_config sc;
+	mq_client_config cc;
+	common_session_config(&o.c, &sc);
+	common_client_config(&o.c, &cc);
+	mq_session_events ev = { .ctx = &a, .message = on_message,
+				 .subscribed = on_subscribed };
+	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush };
+	run_debug_events(&a.base, &ev, &cc);
+	if (run_install_signals(&cc) < 0) {
+		errorf("mqsub", "cannot set up signals: %s", strerror(errno));
+		return EXIT_NETWORK;
+	}
+
+	static mq_client c;
+	mq_client_init(&c, &cc, &sc, &ev, &app);
+	mq_session_subscribe(&c.session, o.subs, o.nsubs, mq_now_ms());
+	int rc = mq_client_run(&c);
+	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
+	mq_client_free(&c);
+	outbuf_free(&a.out);
+	return code;
+}

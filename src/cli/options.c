@@ -1,0 +1,409 @@
+/* options.c - parsing and translating the options both tools share. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "options.h"
+#include "url.h"
+
+#define MAX_PASSWORD 65535
+
+void errorf(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int parse_number(const char *prog, const char *name, const char *s,
+		 unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		goto bad;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	errorf(prog, "bad value for %s: '%s' (expected %lu to %lu)", name,
+	       s ? s : "", min, max);
+	return -1;
+}
+
+void common_defaults(common_opts *o, const char *prog, unsigned long tries)
+{
+	memset(o, 0, sizeof *o);
+	o->prog = prog;
+	o->host = "localhost";
+	o->keepalive = 60;
+	o->version = MQ_V5;
+	o->max_inflight = 100;
+	o->reconnect_min = 100;
+	o->reconnect_max = 30000;
+	o->reconnect_tries = tries;
+}
+
+static int parse_qos(common_opts *o, const char *name, const char *arg,
+		     uint8_t *out)
+{
+	unsigned long v;
+	if (parse_number(o->prog, name, arg, 0, 2, &v) < 0)
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+static int parse_version(common_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "311") || !strcmp(arg, "mqttv311") || !strcmp(arg, "4"))
+		o->version = MQ_V311;
+	else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5"))
+		o->version = MQ_V5;
+	else {
+		errorf(o->prog, "bad protocol version '%s' (use 311 or 5)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_url_option(common_opts *o, const char *arg)
+{
+	char *copy = strdup(arg);
+	mq_url u;
+	const char *why = NULL;
+	if (!copy) {
+		errorf(o->prog, "out of memory");
+		return -1;
+	}
+	if (mq_url_parse(copy, &u, &why) < 0) {
+		errorf(o->prog, "bad URL '%s': %s", arg, why);
+		return -1;
+	}
+	if (u.tls) {
+		errorf(o->prog, "bad URL '%s': mqtts:// is not supported yet", arg);
+		return -1;
+	}
+	o->host = u.host;
+	if (u.port)
+		o->port = u.port;
+	if (u.user) {
+		o->username = u.user;
+		o->has_username = true;
+	}
+	if (u.pass) {
+		o->password = u.pass;
+		o->has_password = true;
+	}
+	if (u.topic)
+		o->url_topic = u.topic;
+	return 0;
+}
+
+/* --password-file: the first line of FILE, without its line ending. */
+static int read_password_file(common_opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		errorf(o->prog, "cannot read password file '%s': %s", path,
+		       strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	if (n < 0) {
+		free(line);
+		line = strdup("");
+		n = 0;
+	}
+	if (!line) {
+		errorf(o->prog, "out of memory");
+		return -1;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	o->password = line;
+	o->has_password = true;
+	return 0;
+}
+
+/* Options that take a number. */
+static int common_number(common_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p': {
+		unsigned long v;
+		if (parse_number(o->prog, "--port", arg, 1, 65535, &v) < 0)
+			return -1;
+		o->port = (char *)arg;
+		return 1;
+	}
+	case 'k':
+		return parse_number(o->prog, "--keepalive", arg, 0, 65535, &o->keepalive) < 0 ? -1 : 1;
+	case 'x':
+		o->session_expiry_set = true;
+		return parse_number(o->prog, "--session-expiry", arg, 0, 4294967295ul, &o->session_expiry) < 0 ? -1 : 1;
+	case 'W':
+		return parse_number(o->prog, "--timeout", arg, 1, 86400u * 365, &o->timeout_s) < 0 ? -1 : 1;
+	case OPT_MAX_INFLIGHT:
+		return parse_number(o->prog, "--max-inflight", arg, 1, 65535, &o->max_inflight) < 0 ? -1 : 1;
+	case OPT_RECONNECT_MIN:
+		return parse_number(o->prog, "--reconnect-min", arg, 1, 3600000, &o->reconnect_min) < 0 ? -1 : 1;
+	case OPT_RECONNECT_MAX:
+		return parse_number(o->prog, "--reconnect-max", arg, 1, 3600000, &o->reconnect_max) < 0 ? -1 : 1;
+	case OPT_RECONNECT_TRIES:
+		return parse_number(o->prog, "--reconnect-tries", arg, 0, 1000000000, &o->reconnect_tries) < 0 ? -1 : 1;
+	case 'q':
+		return parse_qos(o, "--qos", arg, &o->qos) < 0 ? -1 : 1;
+	case OPT_WILL_QOS:
+		return parse_qos(o, "--will-qos", arg, &o->will_qos) < 0 ? -1 : 1;
+	default:
+		return 0;
+	}
+}
+
+int common_option(common_opts *o, int opt, char *arg)
+{
+	int r = common_number(o, opt, arg);
+	if (r != 0)
+		return r;
+	switch (opt) {
+	case 'h': o->host = arg; break;
+	case 'L': return parse_url_option(o, arg) < 0 ? -1 : 1;
+	case 'i': o->client_id = arg; break;
+	case 'I': o->id_prefix = arg; break;
+	case 'V': return parse_version(o, arg) < 0 ? -1 : 1;
+	case 'u': o->username = arg; o->has_username = true; break;
+	case 'P':
+		if (!(o->password = strdup(arg))) {
+			errorf(o->prog, "out of memory");
+			return -1;
+		}
+		o->has_password = true;
+		break;
+	case OPT_PASSWORD_FILE: return read_password_file(o, arg) < 0 ? -1 : 1;
+	case 'c': o->no_clean = true; break;
+	case 'd': o->debug = true; break;
+	case OPT_WILL_TOPIC: o->will_topic = arg; break;
+	case OPT_WILL_PAYLOAD: o->will_payload = arg; break;
+	case OPT_WILL_RETAIN: o->will_retain = true; break;
+	case OPT_NO_RECONNECT: o->no_reconnect = true; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* A password given with -P wins over --password-file, which wins over
+ * MQTT_PASSWORD (used only together with a user name). */
+static void password_from_env(common_opts *o)
+{
+	const char *env = getenv("MQTT_PASSWORD");
+	if (!o->has_password && o->has_username && env) {
+		o->password = (char *)env;
+		o->has_password = true;
+	}
+}
+
+static int check_strings(common_opts *o)
+{
+	struct { const char *name, *value; } s[] = {
+		{ "client id", o->client_id }, { "user name", o->username },
+		{ "will topic", o->will_topic },
+	};
+	for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
+		if (s[i].value && mq_utf8_check((const uint8_t *)s[i].value,
+						strlen(s[i].value)) < 0) {
+			errorf(o->prog, "bad %s '%s': not valid MQTT UTF-8",
+			       s[i].name, s[i].value);
+			return -1;
+		}
+	}
+	if (o->will_topic && mq_topic_check((const uint8_t *)o->will_topic,
+					    strlen(o->will_topic)) < 0) {
+		errorf(o->prog, "bad will topic '%s': must be non-empty, without + or #",
+		       o->will_topic);
+		return -1;
+	}
+	if (!o->will_topic && (o->will_payload || o->will_qos || o->will_retain)) {
+		errorf(o->prog, "--will-payload, --will-qos and --will-retain need --will-topic");
+		return -1;
+	}
+	return 0;
+}
+
+static void make_client_id(common_opts *o)
+{
+	if (o->client_id)
+		return;
+	if (o->id_prefix) {
+		snprintf(o->client_id_buf, sizeof o->client_id_buf, "%.40s%ld",
+			 o->id_prefix, (long)getpid());
+	} else {
+		unsigned char r[6] = { 0 };
+		if (getentropy(r, sizeof r) < 0) {
+			long p = (long)getpid();
+			memcpy(r, &p, sizeof r < sizeof p ? sizeof r : sizeof p);
+		}
+		snprintf(o->client_id_buf, sizeof o->client_id_buf,
+			 "%s-%02x%02x%02x%02x%02x%02x", o->prog,
+			 r[0], r[1], r[2], r[3], r[4], r[5]);
+	}
+	o->client_id = o->client_id_buf;
+}
+
+int common_finish(common_opts *o)
+{
+	if (!o->port)
+		o->port = "1883";
+	if (o->no_clean && !o->client_id) {
+		errorf(o->prog, "-c/--no-clean needs a client id (-i ID)");
+		return -1;
+	}
+	if (o->client_id && o->id_prefix) {
+		errorf(o->prog, "-i and -I cannot be used together");
+		return -1;
+	}
+	if (o->reconnect_min > o->reconnect_max) {
+		errorf(o->prog, "--reconnect-min %lu is above --reconnect-max %lu",
+		       o->reconnect_min, o->reconnect_max);
+		return -1;
+	}
+	password_from_env(o);
+	if (o->has_password && !o->has_username && o->version == MQ_V311) {
+		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
+		return -1;
+	}
+	if (o->has_password && strlen(o->password) > MAX_PASSWORD) {
+		errorf(o->prog, "password longer than 65535 bytes");
+		return -1;
+	}
+	if (check_strings(o) < 0)
+		return -1;
+	make_client_id(o);
+	return 0;
+}
+
+void report_bad_option(const char *prog, char **argv, int opt)
+{
+	const char *as_written = argv[optind - 1];
+	char shortname[3] = { '-', (char)optopt, '\0' };
+	bool short_form = optopt > 0 && optopt < 128 && as_written[1] != '-';
+	const char *name = short_form ? shortname : as_written;
+	if (opt == ':')
+		errorf(prog, "option '%s' needs a value (see --help)", name);
+	else
+		errorf(prog, "unknown option '%s' (see --help)", name);
+}
+
+/* Blank the password in "-P pw", "-Ppw", "--pw pw", "--pw=pw" and in
+ * "mqtt://user:pw@host" URLs. */
+void common_wipe_argv(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if ((!strcmp(a, "-P") || !strcmp(a, "--pw")) && i + 1 < argc) {
+			a = argv[++i];
+			memset(a, '*', strlen(a));
+		} else if (!strncmp(a, "-P", 2)) {
+			memset(a + 2, '*', strlen(a + 2));
+		} else if (!strncmp(a, "--pw=", 5)) {
+			memset(a + 5, '*', strlen(a + 5));
+		} else if (strstr(a, "://")) {
+			char *ui = strstr(a, "://") + 3;
+			char *at = strchr(ui, '@');
+			char *colon = strchr(ui, ':');
+			if (at && colon && colon < at)
+				memset(colon + 1, '*', (size_t)(at - colon - 1));
+		}
+	}
+}
+
+void common_usage(FILE *f)
+{
+	fputs(
+"Connection:\n"
+"  -h, --host HOST            broker host (default localhost)\n"
+"  -p, --port PORT            broker port (default 1883)\n"
+"  -L, --url URL              mqtt://[user[:pass]@]host[:port][/topic]\n"
+"  -i, --id ID                client id (default: program name and random hex)\n"
+"  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
+"  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"
+"  -V, --protocol-version V   311 or 5 (default 5)\n"
+"  -u, --username USER        user name\n"
+"  -P, --pw PASS              password (hidden from ps after parsing)\n"
+"      --password-file FILE   read the password from the first line of FILE\n"
+"  -c, --no-clean             keep the session on the broker (needs -i)\n"
+"  -x, --session-expiry SECS  MQTT 5 session expiry interval\n"
+"  -q, --qos QOS              quality of service 0, 1 or 2 (default 0)\n"
+"  -W, --timeout SECS         give up after SECS (see the manual)\n"
+"      --will-topic TOPIC     will message topic\n"
+"      --will-payload MSG     will message payload\n"
+"      --will-qos QOS         will message QoS\n"
+"      --will-retain          retain the will message\n"
+"      --max-inflight N       QoS 1/2 messages in flight at once (default 100)\n"
+"      --reconnect-min MS     first reconnect delay (default 100)\n"
+"      --reconnect-max MS     longest reconnect delay (default 30000)\n"
+"      --reconnect-tries N    give up after N failed reconnects (0 = never)\n"
+"      --no-reconnect         exit when the connection is lost\n"
+"  -d, --debug                trace packets and state changes on stderr\n"
+"      --help                 show this help\n"
+"      --version              show the version\n"
+"\n"
+"Environment: MQTT_PASSWORD is the password when -u is given without -P\n"
+"or --password-file.\n"
+"Exit status: 0 ok, 1 network or protocol error, 2 usage error, 3 refused\n"
+"by broker, 4 TLS failure, 5 timed out, 6 delivery incomplete.\n", f);
+}
+
+void common_session_config(const common_opts *o, mq_session_config *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->version = o->version;
+	sc->client_id = (mq_bytes){ (const uint8_t *)o->client_id, strlen(o->client_id) };
+	sc->clean_start = !o->no_clean;
+	sc->keepalive = (uint16_t)o->keepalive;
+	sc->session_expiry = (uint32_t)o->session_expiry;
+	if (o->no_clean && !o->session_expiry_set)
+		sc->session_expiry = UINT32_MAX;
+	sc->has_username = o->has_username;
+	if (o->has_username)
+		sc->username = (mq_bytes){ (const uint8_t *)o->username, strlen(o->username) };
+	sc->has_password = o->has_password;
+	if (o->has_password)
+		sc->password = (mq_bytes){ (const uint8_t *)o->password, strlen(o->password) };
+	sc->will = o->will_topic != NULL;
+	if (sc->will) {
+		sc->will_topic = (mq_bytes){ (const uint8_t *)o->will_topic, strlen(o->will_topic) };
+		if (o->will_payload)
+			sc->will_payload = (mq_bytes){ (const uint8_t *)o->will_payload,
+						       strlen(o->will_payload) };
+		sc->will_qos = o->will_qos;
+		sc->will_retain = o->will_retain;
+	}
+	sc->max_inflight = (uint16_t)o->max_inflight;
+	sc->max_packet = 0;
+}
+
+void common_client_config(const common_opts *o, mq_client_config *cc)
+{
+	memset(cc, 0, sizeof *cc);
+	cc->endpoint.host = o->host;
+	cc->endpoint.port = o->port;
+	cc->connect_timeout_ms = 10000;
+	cc->reconnect_min_ms = (uint32_t)o->reconnect_min;
+	cc->reconnect_max_ms = (uint32_t)o->reconnect_max;
+	cc->reconnect_tries = (unsigned)o->reconnect_tries;
+	cc->reconnect = !o->no_reconnect;
+	cc->deadline_ms = o->timeout_s ? mq_now_ms() + o->timeout_s * 1000u : 0;
+	cc->stop_fd = -1;
+}

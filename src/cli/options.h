@@ -1,0 +1,106 @@
+/* options.h - options shared by mqpub and mqsub: parsed into a config
+ * struct, then translated into core configuration (after curl's tool:
+ * parse, translate, run). */
+#ifndef MQ_OPTIONS_H
+#define MQ_OPTIONS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client.h"
+
+/* Long-only option ids start here, above any short option character. */
+enum {
+	OPT_HELP = 256, OPT_VERSION, OPT_PASSWORD_FILE, OPT_WILL_TOPIC,
+	OPT_WILL_PAYLOAD, OPT_WILL_QOS, OPT_WILL_RETAIN, OPT_MAX_INFLIGHT,
+	OPT_RECONNECT_MIN, OPT_RECONNECT_MAX, OPT_RECONNECT_TRIES,
+	OPT_NO_RECONNECT,
+	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
+};
+
+typedef struct common_opts {
+	const char *prog;            /* "mqpub" or "mqsub" */
+	char *host, *port;
+	char *url_topic;             /* topic part of -L */
+	char *client_id, *id_prefix;
+	char *username, *password;
+	bool has_username, has_password;
+	unsigned long keepalive;
+	uint8_t version;
+	bool no_clean;
+	unsigned long session_expiry;
+	bool session_expiry_set;
+	uint8_t qos;
+	unsigned long timeout_s;     /* -W; 0 = none */
+	char *will_topic, *will_payload;
+	uint8_t will_qos;
+	bool will_retain;
+	unsigned long max_inflight;
+	unsigned long reconnect_min, reconnect_max, reconnect_tries;
+	bool no_reconnect;
+	bool debug;
+	char client_id_buf[64];
+} common_opts;
+
+/* getopt_long entries and short options shared by both tools; each tool
+ * appends its own: { COMMON_LONG_OPTIONS, {"topic", ...}, {0} }. */
+#define COMMON_SHORT_OPTIONS "h:p:L:i:I:k:V:u:P:cx:q:W:d"
+#define COMMON_LONG_OPTIONS                                                \
+	{ "host", required_argument, NULL, 'h' },                          \
+	{ "port", required_argument, NULL, 'p' },                          \
+	{ "url", required_argument, NULL, 'L' },                           \
+	{ "id", required_argument, NULL, 'i' },                            \
+	{ "id-prefix", required_argument, NULL, 'I' },                     \
+	{ "keepalive", required_argument, NULL, 'k' },                     \
+	{ "protocol-version", required_argument, NULL, 'V' },              \
+	{ "username", required_argument, NULL, 'u' },                      \
+	{ "pw", required_argument, NULL, 'P' },                            \
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },   \
+	{ "no-clean", no_argument, NULL, 'c' },                            \
+	{ "session-expiry", required_argument, NULL, 'x' },                \
+	{ "qos", required_argument, NULL, 'q' },                           \
+	{ "timeout", required_argument, NULL, 'W' },                       \
+	{ "debug", no_argument, NULL, 'd' },                               \
+	{ "will-topic", required_argument, NULL, OPT_WILL_TOPIC },         \
+	{ "will-payload", required_argument, NULL, OPT_WILL_PAYLOAD },     \
+	{ "will-qos", required_argument, NULL, OPT_WILL_QOS },             \
+	{ "will-retain", no_argument, NULL, OPT_WILL_RETAIN },             \
+	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },     \
+	{ "reconnect-min", required_argument, NULL, OPT_RECONNECT_MIN },   \
+	{ "reconnect-max", required_argument, NULL, OPT_RECONNECT_MAX },   \
+	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
+	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
+	{ "help", no_argument, NULL, OPT_HELP },                           \
+	{ "version", no_argument, NULL, OPT_VERSION }
+
+void common_defaults(common_opts *o, const char *prog, unsigned long tries);
+/* Handle one option common to both tools.  Returns 1 when handled, 0 when
+ * the option is not a common one, or -1 after printing a usage error. */
+int common_option(common_opts *o, int opt, char *arg);
+/* Checks after parsing (needs -i for -c, password sources, ...).  Returns
+ * 0 or -1 after printing the error. */
+int common_finish(common_opts *o);
+/* Print the error for getopt's '?' (unknown option) or ':' (missing
+ * value), naming the option as the user wrote it. */
+void report_bad_option(const char *prog, char **argv, int opt);
+/* Overwrite secrets in argv so ps(1) does not show them. */
+void common_wipe_argv(int argc, char **argv);
+/* The common part of --help. */
+void common_usage(FILE *f);
+
+/* Parse a decimal in [min, max].  Returns 0 or -1 after printing
+ * "prog: bad value for NAME: 'S'". */
+int parse_number(const char *prog, const char *name, const char *s,
+		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* Translate into core configuration. */
+void common_session_config(const common_opts *o, mq_session_config *sc);
+void common_client_config(const common_opts *o, mq_client_config *cc);
+
+/* Print "prog: fmt..." on stderr. */
+void errorf(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

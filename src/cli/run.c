@@ -1,0 +1,90 @@
+/* run.c - signals, debug output and exit codes shared by both tools. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "run.h"
+#include "trace.h"
+
+static volatile sig_atomic_t stop_flag;
+static int stop_pipe[2] = { -1, -1 };
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	stop_flag = 1;
+	if (stop_pipe[1] >= 0) {
+		ssize_t r = write(stop_pipe[1], "x", 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+int run_install_signals(mq_client_config *cc)
+{
+	if (pipe(stop_pipe) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+		fcntl(stop_pipe[i], F_SETFL, O_NONBLOCK);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	cc->stop_fd = stop_pipe[0];
+	cc->stop_flag = &stop_flag;
+	return 0;
+}
+
+static void debug_trace(void *ctx, bool outgoing, const mq_packet *p)
+{
+	const tool_base *b = ctx;
+	trace_packet(stderr, b->prog, outgoing, b->version, p);
+}
+
+static void debug_log(void *ctx, const char *line)
+{
+	const tool_base *b = ctx;
+	fprintf(stderr, "%s: %s\n", b->prog, line);
+}
+
+void run_debug_events(tool_base *b, mq_session_events *ev,
+		      mq_client_config *cc)
+{
+	if (b->debug) {
+		ev->trace = debug_trace;
+		ev->log = debug_log;
+	}
+	cc->notice = debug_log;
+	cc->notice_ctx = b;
+}
+
+int run_failure(const tool_base *b, const mq_client *c, int rc)
+{
+	const char *why = c->err[0] ? c->err : mq_strerror(rc);
+	switch (-rc) {
+	case MQ_E_REFUSED:
+		fprintf(stderr, "%s: connection refused by broker: %s\n", b->prog,
+			mq_reason_text(b->version, MQ_CONNACK,
+				       c->session.connack_reason));
+		return EXIT_REFUSED;
+	case MQ_E_TIMEOUT:
+		fprintf(stderr, "%s: timed out\n", b->prog);
+		return EXIT_TIMEOUT;
+	case MQ_E_TLS:
+		fprintf(stderr, "%s: %s\n", b->prog, why);
+		return EXIT_TLS;
+	default:
+		fprintf(stderr, "%s: %s\n", b->prog, why);
+		return EXIT_NETWORK;
+	}
+}

@@ -1,0 +1,28 @@
+/* run.h - what both tools do around mq_client_run(): signals, -d traces,
+ * and turning a result into one stderr line and an exit code. */
+#ifndef MQ_RUN_H
+#define MQ_RUN_H
+
+#include "client.h"
+#include "options.h"
+
+/* First member of each tool's context, so the shared callbacks can find
+ * the program name and flags from the session's ctx pointer. */
+typedef struct tool_base {
+	const char *prog;
+	uint8_t version;
+	bool debug;
+} tool_base;
+
+/* SIGINT/SIGTERM ask the loop to stop (through a self-pipe); SIGPIPE is
+ * ignored so a closed stdout is an EPIPE we can handle. */
+int run_install_signals(mq_client_config *cc);
+
+/* Fill the trace/log callbacks when -d is on, and the notice printer. */
+void run_debug_events(tool_base *b, mq_session_events *ev,
+		      mq_client_config *cc);
+
+/* Print the error for a failed run (rc < 0) and return its exit code. */
+int run_failure(const tool_base *b, const mq_client *c, int rc);
+
+#endif

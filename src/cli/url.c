@@ -1,0 +1,119 @@
+/* url.c - split an mqtt:// URL in place. */
+#include <string.h>
+
+#include "url.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode %XX in place.  Returns 0, or -1 on a bad escape or %00. */
+static int percent_decode(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (*r != '%') {
+			*w++ = *r;
+			continue;
+		}
+		int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		*w++ = (char)(hi * 16 + lo);
+		r += 2;
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* "user[:pass]" before '@'. */
+static int split_userinfo(char *ui, mq_url *out)
+{
+	char *colon = strchr(ui, ':');
+	if (colon) {
+		*colon = '\0';
+		out->pass = colon + 1;
+		if (percent_decode(out->pass) < 0)
+			return -1;
+	}
+	out->user = ui;
+	return percent_decode(out->user);
+}
+
+/* "host[:port]" or "[v6]:port". */
+static int split_hostport(char *hp, mq_url *out, const char **why)
+{
+	char *port = NULL;
+	if (*hp == '[') {
+		char *end = strchr(hp, ']');
+		if (!end) {
+			*why = "unterminated '[' in host";
+			return -1;
+		}
+		*end = '\0';
+		out->host = hp + 1;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1]) {
+			*why = "unexpected text after ']'";
+			return -1;
+		}
+	} else {
+		out->host = hp;
+		port = strchr(hp, ':');
+		if (port)
+			*port++ = '\0';
+	}
+	if (!*out->host) {
+		*why = "no host";
+		return -1;
+	}
+	if (port && !*port) {
+		*why = "empty port";
+		return -1;
+	}
+	out->port = port;
+	return 0;
+}
+
+int mq_url_parse(char *s, mq_url *out, const char **why)
+{
+	memset(out, 0, sizeof *out);
+	if (strncmp(s, "mqtt://", 7) == 0) {
+		s += 7;
+	} else if (strncmp(s, "mqtts://", 8) == 0) {
+		s += 8;
+		out->tls = 1;
+	} else {
+		*why = "scheme must be mqtt:// or mqtts://";
+		return -1;
+	}
+	char *slash = strchr(s, '/');
+	if (slash) {
+		*slash = '\0';
+		if (slash[1]) {
+			out->topic = slash + 1;
+			if (percent_decode(out->topic) < 0) {
+				*why = "bad %-escape in topic";
+				return -1;
+			}
+		}
+	}
+	char *at = strrchr(s, '@');
+	if (at) {
+		*at = '\0';
+		if (split_userinfo(s, out) < 0) {
+			*why = "bad %-escape in user or password";
+			return -1;
+		}
+		s = at + 1;
+	}
+	return split_hostport(s, out, why);
+}

@@ -1,0 +1,16 @@
+/* url.h - mqtt://[user[:pass]@]host[:port][/topic] for -L. */
+#ifndef MQ_URL_H
+#define MQ_URL_H
+
+typedef struct mq_url {
+	char *user, *pass;     /* NULL when absent; %XX-decoded */
+	char *host, *port;     /* port NULL when absent; [v6] brackets removed */
+	char *topic;           /* NULL when absent; %XX-decoded */
+	int tls;               /* 1 for mqtts:// */
+} mq_url;
+
+/* Split a writable copy of the URL in place.  Returns 0, or -1 with *why
+ * set to a static reason. */
+int mq_url_parse(char *s, mq_url *out, const char **why);
+
+#endif

@@ -1,0 +1,466 @@
+/* client.c - the poll loop: moves bytes between transport and session,
+ * runs timers, lets the front end publish, and reconnects with
+ * exponential backoff and jitter after a lost link. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+
+#define READS_PER_WAKEUP 16
+#define LINGER_MS 1000
+
+uint64_t mq_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void mq_client_init(mq_client *c, const mq_client_config *cfg,
+		    const mq_session_config *scfg,
+		    const mq_session_events *ev, const mq_client_app *app)
+{
+	memset(c, 0, sizeof *c);
+	c->cfg = *cfg;
+	c->app = *app;
+	c->transport.fd = -1;
+	mq_session_init(&c->session, scfg, ev);
+	mq_reader_init(&c->reader, scfg->version, scfg->max_packet);
+	c->rng = (uint32_t)mq_now_ms() ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
+}
+
+void mq_client_free(mq_client *c)
+{
+	mq_transport_close(&c->transport);
+	mq_session_free(&c->session);
+	mq_reader_free(&c->reader);
+}
+
+static void notice(mq_client *c, const char *line)
+{
+	if (c->cfg.notice)
+		c->cfg.notice(c->cfg.notice_ctx, line);
+}
+
+static bool stop_requested(const mq_client *c)
+{
+	return c->cfg.stop_flag && *c->cfg.stop_flag;
+}
+
+/* A signal or the run deadline ends the run: disconnect cleanly. */
+static bool ending(const mq_client *c)
+{
+	return c->timed_out || stop_requested(c);
+}
+
+/* xorshift32: jitter only, not security. */
+static uint32_t next_random(mq_client *c)
+{
+	uint32_t x = c->rng ? c->rng : 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return c->rng = x;
+}
+
+/* Delay before reconnect attempt n (1-based): min * 2^(n-1), capped at
+ * max, then jittered down to a random point in [delay/2, delay]. */
+static uint32_t backoff_ms(mq_client *c, unsigned n)
+{
+	uint64_t d = c->cfg.reconnect_min_ms ? c->cfg.reconnect_min_ms : 1;
+	for (unsigned i = 1; i < n && d < c->cfg.reconnect_max_ms; i++)
+		d *= 2;
+	if (d > c->cfg.reconnect_max_ms)
+		d = c->cfg.reconnect_max_ms;
+	uint32_t half = (uint32_t)(d / 2);
+	return half + (half ? next_random(c) % (half + 1) : 0);
+}
+
+static void set_err(mq_client *c, const char *what, int rc, const char *why)
+{
+	snprintf(c->err, sizeof c->err, "%s: %s", what,
+		 why && *why ? why : mq_strerror(rc));
+}
+
+/* Drop the link; the session keeps what must be re-sent. */
+static void link_down(mq_client *c)
+{
+	mq_transport_close(&c->transport);
+	mq_reader_reset(&c->reader);
+	mq_session_link_lost(&c->session);
+	c->link_up = false;
+}
+
+/* Sleep until `until`, a stop request or the run deadline.  Returns 0,
+ * MQ_CLIENT_STOPPED or -MQ_E_TIMEOUT. */
+static int wait_until(mq_client *c, uint64_t until)
+{
+	for (;;) {
+		if (stop_requested(c))
+			return MQ_CLIENT_STOPPED;
+		uint64_t now = mq_now_ms();
+		if (c->cfg.deadline_ms && now >= c->cfg.deadline_ms)
+			return -MQ_E_TIMEOUT;
+		if (now >= until)
+			return 0;
+		uint64_t end = until;
+		if (c->cfg.deadline_ms && c->cfg.deadline_ms < end)
+			end = c->cfg.deadline_ms;
+		struct pollfd pfd = { .fd = c->cfg.stop_fd, .events = POLLIN };
+		poll(&pfd, c->cfg.stop_fd >= 0 ? 1 : 0, (int)(end - now));
+	}
+}
+
+/* One TCP connect + CONNECT.  Returns 0 or -MQ_E_* with c->err set. */
+static int open_link(mq_client *c)
+{
+	uint64_t now = mq_now_ms();
+	int timeout = c->cfg.connect_timeout_ms;
+	if (c->cfg.deadline_ms) {
+		if (now >= c->cfg.deadline_ms)
+			return -MQ_E_TIMEOUT;
+		if (c->cfg.deadline_ms - now < (uint64_t)timeout)
+			timeout = (int)(c->cfg.deadline_ms - now);
+	}
+	int rc = mq_tcp_connect(&c->transport, &c->cfg.endpoint, timeout);
+	bool past_deadline = c->cfg.deadline_ms && mq_now_ms() >= c->cfg.deadline_ms;
+	if (rc == -MQ_E_TIMEOUT && !past_deadline)
+		rc = -MQ_E_CONNECT;   /* the connect timeout, not -W */
+	if (rc < 0) {
+		char what[300];
+		snprintf(what, sizeof what, "cannot connect to %s:%s",
+			 c->cfg.endpoint.host, c->cfg.endpoint.port);
+		set_err(c, what, rc, c->transport.err);
+		return rc;
+	}
+	rc = mq_session_connect(&c->session, mq_now_ms());
+	if (rc < 0) {
+		mq_transport_close(&c->transport);
+		set_err(c, "cannot start session", rc, NULL);
+		return rc;
+	}
+	c->link_up = true;
+	c->connack_deadline = mq_now_ms() + (uint64_t)c->cfg.connect_timeout_ms;
+	return 0;
+}
+
+/* Should a failed (re)connect be tried again? */
+static bool may_retry(const mq_client *c)
+{
+	if (!c->ever_connected || !c->cfg.reconnect)
+		return false;
+	return c->cfg.reconnect_tries == 0 || c->failures < c->cfg.reconnect_tries;
+}
+
+/* Bring the link up, waiting out the backoff between attempts. */
+static int establish(mq_client *c)
+{
+	for (;;) {
+		if (c->failures > 0) {
+			int w = wait_until(c, mq_now_ms() + backoff_ms(c, c->failures));
+			if (w != 0)
+				return w;
+		}
+		int rc = open_link(c);
+		if (rc == 0)
+			return 0;
+		c->failures++;
+		if (rc == -MQ_E_TIMEOUT && c->cfg.deadline_ms &&
+		    mq_now_ms() >= c->cfg.deadline_ms)
+			return rc;
+		if (!may_retry(c))
+			return rc;
+	}
+}
+
+/* Write queued session output until drained or the socket is full. */
+static int flush_output(mq_client *c)
+{
+	for (;;) {
+		size_t len;
+		const uint8_t *p = mq_session_output(&c->session, &len);
+		if (!p || len == 0)
+			return 0;
+		ssize_t n = c->transport.ops->write(&c->transport, p, len);
+		if (n == -MQ_E_WOULD_BLOCK)
+			return 0;
+		if (n < 0) {
+			set_err(c, "connection lost", (int)n, c->transport.err);
+			return (int)n;
+		}
+		mq_session_written(&c->session, (size_t)n, mq_now_ms());
+	}
+}
+
+/* Decode and handle every whole packet buffered in the reader. */
+static int handle_packets(mq_client *c)
+{
+	mq_packet pkt;
+	int r;
+	while ((r = mq_reader_next(&c->reader, &pkt)) == 1) {
+		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
+		if (rc < 0)
+			return rc;
+		if (c->session.state == MQ_S_CONNECTED && !c->ever_connected)
+			c->ever_connected = true;
+		if (c->session.state == MQ_S_CONNECTED)
+			c->failures = 0;
+	}
+	if (r < 0)
+		set_err(c, "malformed packet from broker", r, NULL);
+	return r;
+}
+
+/* Read what the socket has (bounded), handling packets as they complete. */
+static int read_input(mq_client *c)
+{
+	for (int i = 0; i < READS_PER_WAKEUP; i++) {
+		size_t avail;
+		uint8_t *space = mq_reader_space(&c->reader, &avail);
+		if (!space)
+			return -MQ_E_NOMEM;
+		ssize_t n = c->transport.ops->read(&c->transport, space, avail);
+		if (n == -MQ_E_WOULD_BLOCK)
+			return 0;
+		if (n < 0) {
+			set_err(c, "connection lost", (int)n, c->transport.err);
+			return (int)n;
+		}
+		mq_reader_commit(&c->reader, (size_t)n);
+		mq_session_read(&c->session, mq_now_ms());
+		int rc = handle_packets(c);
+		if (rc == -MQ_E_APP_STOP)
+			return 0;   /* the app has all it wants: finish cleanly */
+		if (rc < 0)
+			return rc;
+		if ((size_t)n < avail)
+			return 0;
+	}
+	return 0;
+}
+
+/* After DISCONNECT is written: half-close, wait briefly for the broker to
+ * close its side so no unread input turns our close() into a reset. */
+static void linger_close(mq_client *c)
+{
+	shutdown(c->transport.fd, SHUT_WR);
+	uint64_t end = mq_now_ms() + LINGER_MS;
+	uint8_t scratch[512];
+	for (;;) {
+		uint64_t now = mq_now_ms();
+		if (now >= end)
+			break;
+		struct pollfd pfd = { .fd = c->transport.fd, .events = POLLIN };
+		if (poll(&pfd, 1, (int)(end - now)) <= 0)
+			break;
+		ssize_t n = c->transport.ops->read(&c->transport, scratch, sizeof scratch);
+		if (n < 0 && n != -MQ_E_WOULD_BLOCK)
+			break;
+	}
+	mq_transport_close(&c->transport);
+	c->link_up = false;
+}
+
+static int app_pump(mq_client *c, bool readable)
+{
+	if (!c->app.pump || c->session.state != MQ_S_CONNECTED)
+		return 0;
+	return c->app.pump(c->app.ctx, c, readable);
+}
+
+/* Start the DISCONNECT once the app is done and nothing is in flight. */
+static int maybe_finish(mq_client *c, bool stopping)
+{
+	if (c->session.state != MQ_S_CONNECTED)
+		return 0;
+	if (!stopping) {
+		if (!c->app.done || !c->app.done(c->app.ctx, c))
+			return 0;
+		if (mq_session_inflight(&c->session) > 0)
+			return 0;
+	}
+	c->close_deadline = mq_now_ms() + LINGER_MS;
+	return mq_session_disconnect(&c->session, 0, mq_now_ms());
+}
+
+/* Milliseconds poll() may sleep. */
+static int poll_timeout(const mq_client *c, uint64_t now)
+{
+	uint64_t next = mq_session_deadline(&c->session);
+	if (c->session.state == MQ_S_CONNECTING && c->connack_deadline < next)
+		next = c->connack_deadline;
+	if (c->cfg.deadline_ms && !c->timed_out && c->cfg.deadline_ms < next)
+		next = c->cfg.deadline_ms;
+	if (c->session.state == MQ_S_CLOSING && c->close_deadline < next)
+		next = c->close_deadline;
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+/* Timers: run deadline, CONNACK deadline, keepalive. */
+static int run_timers(mq_client *c)
+{
+	uint64_t now = mq_now_ms();
+	if (c->cfg.deadline_ms && now >= c->cfg.deadline_ms && !c->timed_out) {
+		set_err(c, "timed out", -MQ_E_TIMEOUT, NULL);
+		c->timed_out = true;
+		return 0;
+	}
+	if (c->session.state == MQ_S_CONNECTING && now >= c->connack_deadline) {
+		set_err(c, "no CONNACK from broker", -MQ_E_TIMEOUT, NULL);
+		return -MQ_E_KEEPALIVE;
+	}
+	int rc = mq_session_tick(&c->session, now);
+	if (rc < 0)
+		set_err(c, "connection lost", rc, NULL);
+	return rc;
+}
+
+enum { FD_SOCK, FD_INPUT, FD_STOP, FD_COUNT };
+
+/* One turn of the loop.  Returns 0 to go on, 1 when the run is over,
+ * or -MQ_E_*. */
+static int step(mq_client *c)
+{
+	bool stopping = ending(c);
+	if (stopping && c->session.state == MQ_S_CONNECTING) {
+		link_down(c);
+		return 1;
+	}
+	int rc = maybe_finish(c, stopping);
+	if (rc < 0)
+		return rc;
+	rc = flush_output(c);
+	if (rc < 0)
+		return rc;
+	size_t pending;
+	mq_session_output(&c->session, &pending);
+	if (c->session.state == MQ_S_CLOSING &&
+	    (pending == 0 || mq_now_ms() >= c->close_deadline)) {
+		linger_close(c);
+		return 1;
+	}
+	struct pollfd pfd[FD_COUNT];
+	pfd[FD_SOCK] = (struct pollfd){ .fd = c->transport.fd,
+		.events = (short)(POLLIN | (pending ? POLLOUT : 0)) };
+	int in_fd = -1;
+	if (c->app.input_fd && c->session.state == MQ_S_CONNECTED && !stopping)
+		in_fd = c->app.input_fd(c->app.ctx, c);
+	pfd[FD_INPUT] = (struct pollfd){ .fd = in_fd, .events = POLLIN };
+	pfd[FD_STOP] = (struct pollfd){ .fd = stopping ? -1 : c->cfg.stop_fd,
+		.events = POLLIN };
+	int n = poll(pfd, FD_COUNT, poll_timeout(c, mq_now_ms()));
+	if (n < 0 && errno != EINTR) {
+		set_err(c, "poll", -MQ_E_IO, strerror(errno));
+		return -MQ_E_IO;
+	}
+	if (n > 0 && pfd[FD_SOCK].revents) {
+		rc = read_input(c);
+		if (rc == 0 && c->app.flush)
+			rc = c->app.flush(c->app.ctx);
+		if (rc < 0)
+			return rc;
+	}
+	bool readable = n > 0 && (pfd[FD_INPUT].revents & (POLLIN | POLLHUP | POLLERR));
+	rc = app_pump(c, readable);
+	if (rc < 0)
+		return rc;
+	rc = flush_output(c);
+	if (rc < 0)
+		return rc;
+	return run_timers(c);
+}
+
+/* Is this failure of the link one that reconnecting can cure? */
+static bool link_failure(const mq_client *c, int rc)
+{
+	switch (-rc) {
+	case MQ_E_CLOSED: case MQ_E_IO: case MQ_E_KEEPALIVE:
+		return true;
+	case MQ_E_DISCONNECTED: {
+		uint8_t r = c->session.disconnect_reason;
+		/* 0x81 malformed, 0x82 protocol error, 0x8E session taken
+		 * over, 0x87 not authorized: reconnecting cannot help. */
+		return r != 0x81 && r != 0x82 && r != 0x8E && r != 0x87;
+	}
+	case MQ_E_REFUSED: {
+		uint8_t r = c->session.connack_reason;
+		/* Server unavailable / busy / quota / rate: try again. */
+		return c->session.cfg.version == MQ_V5
+			? (r == 0x88 || r == 0x89 || r == 0x97 || r == 0x9F)
+			: r == 3;
+	}
+	default:
+		return false;
+	}
+}
+
+static void describe_loss(mq_client *c, int rc)
+{
+	if (rc == -MQ_E_DISCONNECTED)
+		snprintf(c->err, sizeof c->err, "broker closed the session: %s",
+			 mq_reason_text(c->session.cfg.version, MQ_DISCONNECT,
+					c->session.disconnect_reason));
+	else if (rc == -MQ_E_REFUSED)
+		snprintf(c->err, sizeof c->err, "broker refused the connection: %s",
+			 mq_reason_text(c->session.cfg.version, MQ_CONNACK,
+					c->session.connack_reason));
+	else if (!c->err[0])
+		set_err(c, "connection lost", rc, NULL);
+}
+
+/* The link failed with rc.  Returns 0 to reconnect, or rc to give up. */
+static int on_link_failure(mq_client *c, int rc)
+{
+	bool was_connected = c->session.state == MQ_S_CONNECTED ||
+			     c->session.state == MQ_S_CLOSING;
+	describe_loss(c, rc);
+	link_down(c);
+	if (!link_failure(c, rc))
+		return rc;
+	if (!was_connected)
+		c->failures++;
+	else
+		c->failures = 1;
+	if (!may_retry(c))
+		return rc;
+	char line[400];
+	snprintf(line, sizeof line, "%s; reconnecting", c->err);
+	notice(c, line);
+	c->err[0] = '\0';
+	return 0;
+}
+
+int mq_client_run(mq_client *c)
+{
+	for (;;) {
+		if (!c->link_up) {
+			if (stop_requested(c))
+				return MQ_CLIENT_STOPPED;
+			if (c->timed_out)
+				return -MQ_E_TIMEOUT;
+			int rc = establish(c);
+			if (rc != 0)
+				return rc;
+		}
+		c->err[0] = '\0';
+		int rc = step(c);
+		if (rc == 1 && c->timed_out)
+			return -MQ_E_TIMEOUT;
+		if (rc == 1)
+			return stop_requested(c) ? MQ_CLIENT_STOPPED : MQ_OK;
+		if (rc < 0) {
+			rc = on_link_failure(c, rc);
+			if (rc < 0)
+				return rc;
+		}
+	}
+}

@@ -1,0 +1,82 @@
+/* client.h - the poll loop that drives session + transport, and the
+ * reconnect/backoff policy.
+ *
+ * The front end plugs in as an mq_client_app: it reads its input and
+ * publishes when the session has room (pump), says when it has nothing
+ * left to do (done), and flushes its output after each batch of packets.
+ * Session events (messages, deliveries, SUBACKs) go straight to the
+ * front end through the mq_session_events it passes in.
+ */
+#ifndef MQ_CLIENT_H
+#define MQ_CLIENT_H
+
+#include <signal.h>
+
+#include "reader.h"
+#include "session.h"
+#include "transport.h"
+
+typedef struct mq_client mq_client;
+
+typedef struct mq_client_app {
+	void *ctx;
+	/* The fd to poll for input now, or -1 (asked every loop). */
+	int (*input_fd)(void *ctx, mq_client *c);
+	/* Publish what can be published; `readable` says the input fd may be
+	 * read once without blocking.  Returns 0 or -MQ_E_* to stop. */
+	int (*pump)(void *ctx, mq_client *c, bool readable);
+	/* Nothing more to send or wait for (in-flight messages aside). */
+	bool (*done)(void *ctx, mq_client *c);
+	/* After each batch of received packets.  Returns 0 or -MQ_E_*. */
+	int (*flush)(void *ctx);
+} mq_client_app;
+
+typedef struct mq_client_config {
+	mq_endpoint endpoint;
+	int connect_timeout_ms;      /* TCP connect + CONNACK */
+	uint32_t reconnect_min_ms, reconnect_max_ms;
+	unsigned reconnect_tries;    /* 0 = forever */
+	bool reconnect;              /* false: a lost link ends the run */
+	uint64_t deadline_ms;        /* mq_now_ms() instant to give up; 0 = none */
+	int stop_fd;                 /* readable when a signal asks to stop; -1 */
+	volatile sig_atomic_t *stop_flag;
+	/* Notices for the user ("connection lost: ...; reconnecting"). */
+	void (*notice)(void *ctx, const char *line);
+	void *notice_ctx;
+} mq_client_config;
+
+struct mq_client {
+	mq_client_config cfg;
+	mq_client_app app;
+	mq_session session;
+	mq_reader reader;
+	mq_transport transport;
+	bool link_up;
+	bool ever_connected;
+	unsigned failures;           /* consecutive failed (re)connects */
+	uint64_t connack_deadline;
+	uint64_t close_deadline;     /* give up on a clean DISCONNECT */
+	bool timed_out;              /* cfg.deadline_ms passed */
+	uint32_t rng;
+	char err[320];               /* what went wrong, for the user */
+};
+
+/* mq_client_run() results besides MQ_OK and -MQ_E_*. */
+#define MQ_CLIENT_STOPPED 1      /* a signal asked us to stop */
+
+/* Cannot fail.  Structures are copied. */
+void mq_client_init(mq_client *c, const mq_client_config *cfg,
+		    const mq_session_config *scfg,
+		    const mq_session_events *ev, const mq_client_app *app);
+void mq_client_free(mq_client *c);
+
+/* Connect, run until the app is done and everything is acknowledged, then
+ * DISCONNECT.  Returns MQ_OK, MQ_CLIENT_STOPPED, or -MQ_E_* with c->err
+ * naming the cause (a refused CONNACK leaves the reason in
+ * c->session.connack_reason). */
+int mq_client_run(mq_client *c);
+
+/* Monotonic milliseconds. */
+uint64_t mq_now_ms(void);
+
+#endif
