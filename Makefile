@@ -21,6 +21,9 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 ifdef WERROR
 BASE_CFLAGS += -Werror
 endif
+# mbedTLS is linked statically: the binaries need nothing but libc.
+MBEDTLS_LIBS := -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
+LDLIBS  += $(MBEDTLS_LIBS)
 # User CFLAGS are appended, not replaced.
 ALL_CFLAGS = $(BASE_CFLAGS) -Isrc/core $(CFLAGS)
 

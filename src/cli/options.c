@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "options.h"
+#include "tls_options.h"
 #include "url.h"
 
 #define MAX_PASSWORD 65535
@@ -88,10 +89,8 @@ static int parse_url_option(common_opts *o, const char *arg)
 		errorf(o->prog, "bad URL '%s': %s", arg, why);
 		return -1;
 	}
-	if (u.tls) {
-		errorf(o->prog, "bad URL '%s': mqtts:// is not supported yet", arg);
-		return -1;
-	}
+	if (u.tls)
+		o->tls.enabled = true;
 	o->host = u.host;
 	if (u.port)
 		o->port = u.port;
@@ -108,13 +107,12 @@ static int parse_url_option(common_opts *o, const char *arg)
 	return 0;
 }
 
-/* --password-file: the first line of FILE, without its line ending. */
-static int read_password_file(common_opts *o, const char *path)
+int read_first_line(const char *prog, const char *what, const char *path,
+		    char **out)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		errorf(o->prog, "cannot read password file '%s': %s", path,
-		       strerror(errno));
+		errorf(prog, "cannot read %s '%s': %s", what, path, strerror(errno));
 		return -1;
 	}
 	char *line = NULL;
@@ -127,12 +125,19 @@ static int read_password_file(common_opts *o, const char *path)
 		n = 0;
 	}
 	if (!line) {
-		errorf(o->prog, "out of memory");
+		errorf(prog, "out of memory");
 		return -1;
 	}
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	o->password = line;
+	*out = line;
+	return 0;
+}
+
+static int read_password_file(common_opts *o, const char *path)
+{
+	if (read_first_line(o->prog, "password file", path, &o->password) < 0)
+		return -1;
 	o->has_password = true;
 	return 0;
 }
@@ -175,6 +180,8 @@ static int common_number(common_opts *o, int opt, const char *arg)
 int common_option(common_opts *o, int opt, char *arg)
 {
 	int r = common_number(o, opt, arg);
+	if (r == 0)
+		r = tls_option(&o->tls, o->prog, opt, arg);
 	if (r != 0)
 		return r;
 	switch (opt) {
@@ -263,8 +270,10 @@ static void make_client_id(common_opts *o)
 
 int common_finish(common_opts *o)
 {
+	if (tls_finish(&o->tls, o->prog) < 0)
+		return -1;
 	if (!o->port)
-		o->port = "1883";
+		o->port = o->tls.enabled ? "8883" : "1883";
 	if (o->no_clean && !o->client_id) {
 		errorf(o->prog, "-c/--no-clean needs a client id (-i ID)");
 		return -1;
@@ -358,7 +367,9 @@ void common_usage(FILE *f)
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"
-"\n"
+"\n", f);
+	tls_usage(f);
+	fputs("\n"
 "Environment: MQTT_PASSWORD is the password when -u is given without -P\n"
 "or --password-file.\n"
 "Exit status: 0 ok, 1 network or protocol error, 2 usage error, 3 refused\n"
@@ -399,6 +410,7 @@ void common_client_config(const common_opts *o, mq_client_config *cc)
 	memset(cc, 0, sizeof *cc);
 	cc->endpoint.host = o->host;
 	cc->endpoint.port = o->port;
+	cc->tls = &o->tls;
 	cc->connect_timeout_ms = 10000;
 	cc->reconnect_min_ms = (uint32_t)o->reconnect_min;
 	cc->reconnect_max_ms = (uint32_t)o->reconnect_max;

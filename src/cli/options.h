@@ -16,7 +16,10 @@ enum {
 	OPT_HELP = 256, OPT_VERSION, OPT_PASSWORD_FILE, OPT_WILL_TOPIC,
 	OPT_WILL_PAYLOAD, OPT_WILL_QOS, OPT_WILL_RETAIN, OPT_MAX_INFLIGHT,
 	OPT_RECONNECT_MIN, OPT_RECONNECT_MAX, OPT_RECONNECT_TRIES,
-	OPT_NO_RECONNECT,
+	OPT_NO_RECONNECT, OPT_TLS, OPT_CAFILE, OPT_CAPATH, OPT_INSECURE,
+	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
+	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
+	OPT_TLS_SERVERNAME,
 	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
 };
 
@@ -41,8 +44,25 @@ typedef struct common_opts {
 	unsigned long reconnect_min, reconnect_max, reconnect_tries;
 	bool no_reconnect;
 	bool debug;
+	mq_tls_config tls;
 	char client_id_buf[64];
 } common_opts;
+
+#define TLS_LONG_OPTIONS                                                   \
+	{ "tls", no_argument, NULL, OPT_TLS },                             \
+	{ "cafile", required_argument, NULL, OPT_CAFILE },                 \
+	{ "capath", required_argument, NULL, OPT_CAPATH },                 \
+	{ "insecure", no_argument, NULL, OPT_INSECURE },                   \
+	{ "cert", required_argument, NULL, OPT_CERT },                     \
+	{ "key", required_argument, NULL, OPT_KEY },                       \
+	{ "key-password-file", required_argument, NULL, OPT_KEY_PASSWORD_FILE }, \
+	{ "psk", required_argument, NULL, OPT_PSK },                       \
+	{ "psk-identity", required_argument, NULL, OPT_PSK_IDENTITY },     \
+	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },       \
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },               \
+	{ "alpn", required_argument, NULL, OPT_ALPN },                     \
+	{ "pin-sha256", required_argument, NULL, OPT_PIN_SHA256 },         \
+	{ "tls-servername", required_argument, NULL, OPT_TLS_SERVERNAME }
 
 /* getopt_long entries and short options shared by both tools; each tool
  * appends its own: { COMMON_LONG_OPTIONS, {"topic", ...}, {0} }. */
@@ -72,6 +92,7 @@ typedef struct common_opts {
 	{ "reconnect-max", required_argument, NULL, OPT_RECONNECT_MAX },   \
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
+	TLS_LONG_OPTIONS,                                                  \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
@@ -89,6 +110,11 @@ void report_bad_option(const char *prog, char **argv, int opt);
 void common_wipe_argv(int argc, char **argv);
 /* The common part of --help. */
 void common_usage(FILE *f);
+
+/* The first line of a file, without its line ending, malloc'd into
+ * *out.  Returns 0 or -1 after printing "prog: cannot read WHAT 'path'". */
+int read_first_line(const char *prog, const char *what, const char *path,
+		    char **out);
 
 /* Parse a decimal in [min, max].  Returns 0 or -1 after printing
  * "prog: bad value for NAME: 'S'". */

@@ -127,7 +127,9 @@ static int open_link(mq_client *c)
 		if (c->cfg.deadline_ms - now < (uint64_t)timeout)
 			timeout = (int)(c->cfg.deadline_ms - now);
 	}
-	int rc = mq_tcp_connect(&c->transport, &c->cfg.endpoint, timeout);
+	int rc = c->cfg.tls && c->cfg.tls->enabled
+		? mq_tls_connect(&c->transport, &c->cfg.endpoint, c->cfg.tls, timeout)
+		: mq_tcp_connect(&c->transport, &c->cfg.endpoint, timeout);
 	bool past_deadline = c->cfg.deadline_ms && mq_now_ms() >= c->cfg.deadline_ms;
 	if (rc == -MQ_E_TIMEOUT && !past_deadline)
 		rc = -MQ_E_CONNECT;   /* the connect timeout, not -W */
@@ -138,6 +140,8 @@ static int open_link(mq_client *c)
 		set_err(c, what, rc, c->transport.err);
 		return rc;
 	}
+	if (c->transport.info[0] && c->session.ev.log)
+		c->session.ev.log(c->session.ev.ctx, c->transport.info);
 	rc = mq_session_connect(&c->session, mq_now_ms());
 	if (rc < 0) {
 		mq_transport_close(&c->transport);

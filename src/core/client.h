@@ -15,6 +15,7 @@
 #include "reader.h"
 #include "session.h"
 #include "transport.h"
+#include "transport_tls.h"
 
 typedef struct mq_client mq_client;
 
@@ -33,6 +34,7 @@ typedef struct mq_client_app {
 
 typedef struct mq_client_config {
 	mq_endpoint endpoint;
+	const mq_tls_config *tls;    /* NULL or !enabled: plain TCP */
 	int connect_timeout_ms;      /* TCP connect + CONNACK */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
 	unsigned reconnect_tries;    /* 0 = forever */

@@ -133,6 +133,17 @@ typedef struct mq_session {
 	uint8_t disconnect_reason;      /* reason of a broker DISCONNECT */
 	mq_bytes reason_string;         /* 5.0 Reason String, valid during the
 	                                   mq_session_handle() call only */
+
+	/* Private to session.c.  slot_count above is the span of the ring
+	 * from slot_head, holes left by out-of-order acks included; `live`
+	 * is how many slots hold a message (mq_session_inflight()). */
+	size_t slot_cap;                /* ring size: cfg.max_inflight (>= 1) */
+	size_t live;                    /* slots holding a message */
+	size_t unsent;                  /* live slots not yet sent on this link */
+	uint16_t *id_slot;              /* outbound packet id -> ring index */
+	bool subs_resend;               /* send SUBSCRIBE after the next CONNACK */
+	uint8_t *assigned_id;           /* copy of the 5.0 Assigned Client */
+	size_t assigned_id_len;         /* Identifier, reused on reconnect */
 } mq_session;
 
 /* Cannot fail (allocates lazily).  cfg and ev are copied. */
@@ -164,7 +175,9 @@ bool mq_session_can_publish(const mq_session *s, uint8_t qos);
 /* Queue a PUBLISH.  Returns a tag > 0 identifying the message (QoS 0: the
  * tag is returned but no delivered() event follows), or -MQ_E_BAD_TOPIC,
  * -MQ_E_BAD_QOS (above the broker's Maximum QoS), -MQ_E_PACKET_TOO_LARGE,
- * -MQ_E_INFLIGHT_FULL, -MQ_E_NOMEM. */
+ * -MQ_E_INFLIGHT_FULL, -MQ_E_NOMEM, -MQ_E_PROTOCOL (retain asked of a 5.0
+ * broker without Retain Available), -MQ_E_WOULD_BLOCK (not connected, or
+ * output above MQ_OUT_HIGH_WATER: mq_session_can_publish() was false). */
 long long mq_session_publish(mq_session *s, const mq_message *m,
 			     uint64_t now_ms);
 /* QoS 1/2 messages not yet completed. */

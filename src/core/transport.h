@@ -28,6 +28,7 @@ struct mq_transport {
 	int fd;
 	void *impl;
 	char err[256];      /* the cause, copied at the moment of failure */
+	char info[128];     /* what was negotiated (TLS version, suite) */
 };
 
 /* Where to connect: host and port as given by the user. */

@@ -1,0 +1,904 @@
+/* session.c - the sans-I/O MQTT client session (see session.h).
+ *
+ * set_state() is the only function that changes s->state (after curl's
+ * mqtt.c); it logs "from -> to".  Outbound QoS 1/2 messages live in a ring
+ * of slots in publish order; id_slot maps a packet id to its slot so an
+ * ack is found in constant time.  Buffers grow to the largest message seen
+ * and are then reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+/* Where an outbound QoS 1/2 message stands (mq_slot.stage). */
+enum { STAGE_FREE, STAGE_PUBACK, STAGE_PUBREC, STAGE_PUBCOMP };
+
+#define PUBLISH_DUP 0x08          /* fixed header DUP flag (§3.3.1.1) */
+#define MAX_PACKET_ID 65535u
+#define RC_PACKET_ID_NOT_FOUND 0x92  /* MQTT 5.0 §3.7.2.1 */
+
+/* ---- state and small helpers ------------------------------------------ */
+
+const char *mq_session_state_name(enum mq_session_state st)
+{
+	switch (st) {
+	case MQ_S_DISCONNECTED: return "DISCONNECTED";
+	case MQ_S_CONNECTING:   return "CONNECTING";
+	case MQ_S_CONNECTED:    return "CONNECTED";
+	case MQ_S_CLOSING:      return "CLOSING";
+	}
+	return "UNKNOWN";
+}
+
+/* The only way to change state; logs "from -> to". */
+static void set_state(mq_session *s, enum mq_session_state to)
+{
+	char line[64];
+
+	if (s->state == to)
+		return;
+	if (s->ev.log) {
+		snprintf(line, sizeof line, "%s -> %s",
+			 mq_session_state_name(s->state),
+			 mq_session_state_name(to));
+		s->ev.log(s->ev.ctx, line);
+	}
+	s->state = to;
+}
+
+static bool bit_get(const uint8_t *map, uint16_t id)
+{
+	return (map[id >> 3] >> (id & 7)) & 1u;
+}
+
+static void bit_set(uint8_t *map, uint16_t id)
+{
+	map[id >> 3] |= (uint8_t)(1u << (id & 7));
+}
+
+static void bit_clear(uint8_t *map, uint16_t id)
+{
+	map[id >> 3] &= (uint8_t)~(1u << (id & 7));
+}
+
+static bool is_v5(const mq_session *s)
+{
+	return s->cfg.version == MQ_V5;
+}
+
+static size_t ring_size(const mq_session *s)
+{
+	return s->cfg.max_inflight ? s->cfg.max_inflight : 1;
+}
+
+static size_t out_pending(const mq_session *s)
+{
+	return s->out_len - s->out_start;
+}
+
+/* Broker limits before (or without) a 5.0 CONNACK saying otherwise. */
+static void reset_limits(mq_session *s)
+{
+	s->window = (uint16_t)ring_size(s);
+	s->broker_max_qos = 2;
+	s->broker_retain_available = true;
+	s->broker_max_packet = 0;
+	s->keepalive = s->cfg.keepalive;
+}
+
+static void trace(mq_session *s, bool outgoing, const mq_packet *p)
+{
+	if (s->ev.trace)
+		s->ev.trace(s->ev.ctx, outgoing, p);
+}
+
+/* Trace an already encoded packet (a re-sent PUBLISH). */
+static void trace_bytes(mq_session *s, const uint8_t *buf, size_t len)
+{
+	mq_packet p;
+
+	if (s->ev.trace && mq_decode(buf, len, s->cfg.version, 0, &p) > 0)
+		s->ev.trace(s->ev.ctx, true, &p);
+}
+
+/* ---- init / free ------------------------------------------------------- */
+
+void mq_session_init(mq_session *s, const mq_session_config *cfg,
+		     const mq_session_events *ev)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = *cfg;
+	if (ev)
+		s->ev = *ev;
+	s->state = MQ_S_DISCONNECTED;
+	s->next_id = 1;
+	s->next_tag = 1;
+	reset_limits(s);
+}
+
+void mq_session_free(mq_session *s)
+{
+	size_t i;
+
+	for (i = 0; s->slots && i < s->slot_cap; i++)
+		free(s->slots[i].buf);
+	free(s->slots);
+	free(s->id_slot);
+	free(s->out);
+	free(s->assigned_id);
+	s->slots = NULL;
+	s->id_slot = NULL;
+	s->out = NULL;
+	s->assigned_id = NULL;
+	s->slot_cap = s->slot_head = s->slot_count = 0;
+	s->live = s->unsent = 0;
+	s->out_start = s->out_len = s->out_cap = 0;
+	s->assigned_id_len = 0;
+}
+
+/* ---- output buffer ------------------------------------------------------ */
+
+/* Room for n more bytes at out + out_len (compacting, then doubling), or
+ * NULL when out of memory.  Nothing is committed. */
+static uint8_t *out_reserve(mq_session *s, size_t n)
+{
+	size_t pending = out_pending(s), cap;
+	uint8_t *p;
+
+	if (s->out_cap - s->out_len >= n)
+		return s->out + s->out_len;
+	if (s->out_start > 0) {
+		memmove(s->out, s->out + s->out_start, pending);
+		s->out_start = 0;
+		s->out_len = pending;
+		if (s->out_cap - s->out_len >= n)
+			return s->out + s->out_len;
+	}
+	cap = s->out_cap ? s->out_cap : 1024;
+	while (cap - pending < n) {
+		if (cap > SIZE_MAX / 2)
+			return NULL;
+		cap *= 2;
+	}
+	p = realloc(s->out, cap);
+	if (!p)
+		return NULL;
+	s->out = p;
+	s->out_cap = cap;
+	return s->out + s->out_len;
+}
+
+/* Encode p onto the output and trace it. */
+static int queue_packet(mq_session *s, const mq_packet *p)
+{
+	long n = mq_encoded_length(s->cfg.version, p);
+	uint8_t *dst;
+
+	if (n < 0)
+		return (int)n;
+	dst = out_reserve(s, (size_t)n);
+	if (!dst)
+		return -MQ_E_NOMEM;
+	n = mq_encode(dst, (size_t)n, s->cfg.version, p);
+	if (n < 0)
+		return (int)n;
+	s->out_len += (size_t)n;
+	trace(s, true, p);
+	return 0;
+}
+
+/* Copy an encoded packet onto the output and trace it. */
+static int queue_bytes(mq_session *s, const uint8_t *buf, size_t len)
+{
+	uint8_t *dst = out_reserve(s, len);
+
+	if (!dst)
+		return -MQ_E_NOMEM;
+	memcpy(dst, buf, len);
+	s->out_len += len;
+	trace_bytes(s, buf, len);
+	return 0;
+}
+
+/* PUBACK, PUBREC, PUBREL or PUBCOMP. */
+static int queue_ack(mq_session *s, uint8_t type, uint16_t id, uint8_t reason)
+{
+	mq_packet p = { .type = type };
+
+	p.u.ack.packet_id = id;
+	p.u.ack.reason = reason;
+	return queue_packet(s, &p);
+}
+
+const uint8_t *mq_session_output(const mq_session *s, size_t *len)
+{
+	*len = out_pending(s);
+	return *len ? s->out + s->out_start : NULL;
+}
+
+void mq_session_written(mq_session *s, size_t n, uint64_t now_ms)
+{
+	size_t pending = out_pending(s);
+
+	if (n > pending)
+		n = pending;
+	if (n == 0)
+		return;
+	s->out_start += n;
+	s->last_write_ms = now_ms;
+	if (s->out_start == s->out_len) {
+		s->out_start = s->out_len = 0;
+	} else if (s->out_start > s->out_cap / 2) {
+		memmove(s->out, s->out + s->out_start, pending - n);
+		s->out_len = pending - n;
+		s->out_start = 0;
+	}
+}
+
+/* ---- packet ids and the slot ring --------------------------------------- */
+
+/* Reserve an outbound packet id not in use (1..65535, wrapping), or 0
+ * when every one is taken. */
+static uint16_t id_alloc(mq_session *s)
+{
+	uint16_t id = s->next_id ? s->next_id : 1;
+	unsigned i;
+
+	for (i = 0; i < MAX_PACKET_ID; i++) {
+		uint16_t next = id == MAX_PACKET_ID ? 1 : (uint16_t)(id + 1);
+
+		if (!bit_get(s->ids_out, id)) {
+			bit_set(s->ids_out, id);
+			s->next_id = next;
+			return id;
+		}
+		id = next;
+	}
+	return 0;
+}
+
+/* Allocate the ring and the id map at the first QoS 1/2 publish. */
+static int ring_alloc(mq_session *s)
+{
+	if (s->slots)
+		return 0;
+	s->slots = calloc(ring_size(s), sizeof *s->slots);
+	s->id_slot = calloc(MAX_PACKET_ID + 1, sizeof *s->id_slot);
+	if (!s->slots || !s->id_slot) {
+		free(s->slots);
+		free(s->id_slot);
+		s->slots = NULL;
+		s->id_slot = NULL;
+		return -MQ_E_NOMEM;
+	}
+	s->slot_cap = ring_size(s);
+	return 0;
+}
+
+static mq_slot *ring_at(mq_session *s, size_t i)
+{
+	return &s->slots[(s->slot_head + i) % s->slot_cap];
+}
+
+/* The in-flight slot for an outbound packet id, or NULL. */
+static mq_slot *slot_find(mq_session *s, uint16_t id)
+{
+	mq_slot *slot;
+
+	if (!s->slots || id == 0 || !bit_get(s->ids_out, id))
+		return NULL;
+	slot = &s->slots[s->id_slot[id]];
+	return slot->tag && slot->packet_id == id ? slot : NULL;
+}
+
+/* Grow a slot's buffer to hold n bytes; kept for reuse. */
+static int slot_reserve(mq_slot *slot, size_t n)
+{
+	size_t cap = slot->cap ? slot->cap : 64;
+	uint8_t *p;
+
+	if (slot->cap >= n)
+		return 0;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2)
+			return -MQ_E_NOMEM;
+		cap *= 2;
+	}
+	p = realloc(slot->buf, cap);
+	if (!p)
+		return -MQ_E_NOMEM;
+	slot->buf = p;
+	slot->cap = cap;
+	return 0;
+}
+
+/* Room for one more QoS 1/2 message on the wire and in the ring? */
+static bool window_open(const mq_session *s)
+{
+	return s->live < s->window && s->slot_count < ring_size(s) &&
+	       s->unsent == 0;
+}
+
+/* Send, in publish order, the in-flight messages not yet sent on this
+ * link, as far as the window allows: PUBREL for those past PUBREC. */
+static int flush_unsent(mq_session *s)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; s->unsent && i < s->slot_count &&
+		    s->live - s->unsent < s->window; i++) {
+		mq_slot *slot = ring_at(s, i);
+
+		if (!slot->tag || slot->sent)
+			continue;
+		if (slot->stage == STAGE_PUBCOMP)
+			rc = queue_ack(s, MQ_PUBREL, slot->packet_id, 0);
+		else
+			rc = queue_bytes(s, slot->buf, slot->len);
+		if (rc < 0)
+			return rc;
+		slot->sent = true;
+		s->unsent--;
+	}
+	return 0;
+}
+
+/* A QoS 1/2 message finished: free its slot (keeping the buffer), move
+ * the ring head past finished slots, refill the window, tell the caller. */
+static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
+{
+	uint64_t tag = slot->tag;
+	int rc = 0;
+
+	bit_clear(s->ids_out, slot->packet_id);
+	if (!slot->sent)
+		s->unsent--;
+	slot->tag = 0;
+	slot->stage = STAGE_FREE;
+	slot->sent = false;
+	s->live--;
+	while (s->slot_count && ring_at(s, 0)->tag == 0) {
+		s->slot_head = (s->slot_head + 1) % s->slot_cap;
+		s->slot_count--;
+	}
+	if (s->state == MQ_S_CONNECTED)
+		rc = flush_unsent(s);
+	if (s->ev.delivered)
+		s->ev.delivered(s->ev.ctx, tag, reason);
+	return rc;
+}
+
+size_t mq_session_inflight(const mq_session *s)
+{
+	return s->live;
+}
+
+/* ---- connect / disconnect / link lost ------------------------------------ */
+
+/* MQTT 5.0 §3.1.2.11: what we ask of the broker. */
+static void connect_props(const mq_session_config *cfg, mq_props *pr)
+{
+	if (cfg->session_expiry) {
+		pr->present |= MQ_PROP_BIT(MQ_PROP_SESSION_EXPIRY);
+		pr->session_expiry = cfg->session_expiry;
+	}
+	pr->present |= MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM);
+	pr->receive_maximum = 65535;
+	if (cfg->max_packet) {
+		pr->present |= MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE);
+		pr->maximum_packet_size = cfg->max_packet;
+	}
+}
+
+static void connect_packet(const mq_session *s, mq_packet *p)
+{
+	const mq_session_config *cfg = &s->cfg;
+	mq_connect *c = &p->u.connect;
+
+	memset(p, 0, sizeof *p);
+	p->type = MQ_CONNECT;
+	c->version = cfg->version;
+	c->clean_start = cfg->clean_start;
+	c->keepalive = cfg->keepalive;
+	c->client_id = cfg->client_id;
+	if (c->client_id.len == 0 && s->assigned_id)
+		c->client_id = (mq_bytes){ s->assigned_id, s->assigned_id_len };
+	c->will = cfg->will;
+	if (cfg->will) {
+		c->will_retain = cfg->will_retain;
+		c->will_qos = cfg->will_qos;
+		c->will_topic = cfg->will_topic;
+		c->will_payload = cfg->will_payload;
+	}
+	c->has_username = cfg->has_username;
+	c->username = cfg->username;
+	c->has_password = cfg->has_password;
+	c->password = cfg->password;
+	if (cfg->version == MQ_V5)
+		connect_props(cfg, &c->props);
+}
+
+int mq_session_connect(mq_session *s, uint64_t now_ms)
+{
+	mq_packet p;
+	int rc;
+
+	if (s->state != MQ_S_DISCONNECTED)
+		mq_session_link_lost(s);
+	reset_limits(s);
+	connect_packet(s, &p);
+	rc = queue_packet(s, &p);
+	if (rc < 0)
+		return rc;
+	s->last_read_ms = s->last_write_ms = now_ms;
+	s->ping_outstanding = false;
+	set_state(s, MQ_S_CONNECTING);
+	return 0;
+}
+
+void mq_session_link_lost(mq_session *s)
+{
+	size_t i;
+
+	s->out_start = s->out_len = 0;
+	s->ping_outstanding = false;
+	for (i = 0; i < s->pending_sub_count; i++)
+		bit_clear(s->ids_out, s->pending_subs[i].packet_id);
+	if (s->pending_sub_count)
+		s->subs_resend = true;
+	s->pending_sub_count = 0;
+	for (i = 0; i < s->slot_count; i++) {
+		mq_slot *slot = ring_at(s, i);
+
+		if (!slot->tag || !slot->sent)
+			continue;
+		slot->buf[0] |= PUBLISH_DUP;   /* a re-send is a redelivery */
+		slot->sent = false;
+		s->unsent++;
+	}
+	set_state(s, MQ_S_DISCONNECTED);
+}
+
+int mq_session_disconnect(mq_session *s, uint8_t reason, uint64_t now_ms)
+{
+	mq_packet p = { .type = MQ_DISCONNECT };
+	int rc;
+
+	(void)now_ms;
+	if (s->state == MQ_S_DISCONNECTED || s->state == MQ_S_CLOSING)
+		return 0;
+	p.u.disconnect.reason = reason;
+	rc = queue_packet(s, &p);
+	if (rc < 0)
+		return rc;
+	set_state(s, MQ_S_CLOSING);
+	return 0;
+}
+
+/* ---- subscriptions -------------------------------------------------------- */
+
+/* Queue one SUBSCRIBE for the whole list and remember it until SUBACK. */
+static int send_subscribe(mq_session *s)
+{
+	mq_packet p = { .type = MQ_SUBSCRIBE };
+	mq_pending_sub *ps;
+	uint16_t id;
+	int rc;
+
+	if (s->sub_count == 0)
+		return 0;
+	if (s->pending_sub_count == MQ_MAX_PENDING_SUBS)
+		return -MQ_E_INFLIGHT_FULL;
+	id = id_alloc(s);
+	if (!id)
+		return -MQ_E_INFLIGHT_FULL;
+	p.u.subscribe.packet_id = id;
+	p.u.subscribe.entries = s->subs;
+	p.u.subscribe.count = s->sub_count;
+	rc = queue_packet(s, &p);
+	if (rc < 0) {
+		bit_clear(s->ids_out, id);
+		return rc;
+	}
+	ps = &s->pending_subs[s->pending_sub_count++];
+	ps->packet_id = id;
+	ps->count = (uint16_t)s->sub_count;
+	return 0;
+}
+
+int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
+			 size_t count, uint64_t now_ms)
+{
+	size_t i;
+	int rc;
+
+	(void)now_ms;
+	if (count > UINT16_MAX)
+		return -MQ_E_PACKET_TOO_LARGE;
+	for (i = 0; i < count; i++) {
+		rc = mq_filter_check(subs[i].filter.ptr, subs[i].filter.len);
+		if (rc < 0)
+			return rc;
+		if ((subs[i].options & MQ_SUBOPT_QOS_MASK) > 2)
+			return -MQ_E_BAD_QOS;
+	}
+	s->subs = subs;
+	s->sub_count = count;
+	if (s->state != MQ_S_CONNECTED) {
+		s->subs_resend = true;
+		return 0;
+	}
+	return send_subscribe(s);
+}
+
+/* ---- publishing ----------------------------------------------------------- */
+
+bool mq_session_can_publish(const mq_session *s, uint8_t qos)
+{
+	if (s->state != MQ_S_CONNECTED || out_pending(s) > MQ_OUT_HIGH_WATER)
+		return false;
+	return qos == 0 || window_open(s);
+}
+
+static int publish_check(const mq_session *s, const mq_message *m)
+{
+	if (s->state != MQ_S_CONNECTED || out_pending(s) > MQ_OUT_HIGH_WATER)
+		return -MQ_E_WOULD_BLOCK;
+	if (m->qos > 2 || m->qos > s->broker_max_qos)
+		return -MQ_E_BAD_QOS;
+	if (m->retain && !s->broker_retain_available)
+		return -MQ_E_PROTOCOL;
+	if (mq_topic_check(m->topic.ptr, m->topic.len) < 0)
+		return -MQ_E_BAD_TOPIC;
+	if (m->qos > 0 && !window_open(s))
+		return -MQ_E_INFLIGHT_FULL;
+	return 0;
+}
+
+/* Encoded size of the PUBLISH, checked against the broker's limit. */
+static long publish_length(const mq_session *s, const mq_packet *p)
+{
+	long len = mq_encoded_length(s->cfg.version, p);
+
+	if (len < 0)
+		return len;
+	if (s->broker_max_packet && (uint64_t)len > s->broker_max_packet)
+		return -MQ_E_PACKET_TOO_LARGE;
+	return len;
+}
+
+/* QoS 1/2: encode into the next slot, then copy onto the output. */
+static int publish_slot(mq_session *s, mq_packet *p, size_t len)
+{
+	mq_slot *slot;
+	size_t pos;
+	uint16_t id;
+	long n;
+	int rc = ring_alloc(s);
+
+	if (rc < 0)
+		return rc;
+	pos = (s->slot_head + s->slot_count) % s->slot_cap;
+	slot = &s->slots[pos];
+	if (slot_reserve(slot, len) < 0 || !out_reserve(s, len))
+		return -MQ_E_NOMEM;
+	id = id_alloc(s);
+	if (!id)
+		return -MQ_E_INFLIGHT_FULL;
+	p->u.publish.packet_id = id;
+	n = mq_encode(slot->buf, slot->cap, s->cfg.version, p);
+	if (n < 0) {
+		bit_clear(s->ids_out, id);
+		return (int)n;
+	}
+	slot->tag = s->next_tag;
+	slot->packet_id = id;
+	slot->qos = p->u.publish.qos;
+	slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
+	slot->sent = true;
+	slot->len = (size_t)n;
+	s->id_slot[id] = (uint16_t)pos;
+	s->slot_count++;
+	s->live++;
+	memcpy(s->out + s->out_len, slot->buf, slot->len);
+	s->out_len += slot->len;
+	trace(s, true, p);
+	return 0;
+}
+
+long long mq_session_publish(mq_session *s, const mq_message *m,
+			     uint64_t now_ms)
+{
+	mq_packet p = { .type = MQ_PUBLISH };
+	long len;
+	int rc;
+
+	(void)now_ms;
+	rc = publish_check(s, m);
+	if (rc < 0)
+		return rc;
+	p.u.publish.qos = m->qos;
+	p.u.publish.retain = m->retain;
+	p.u.publish.topic = m->topic;
+	p.u.publish.payload = m->payload;
+	p.u.publish.packet_id = m->qos ? 1 : 0;   /* sized like the real id */
+	if (m->props && is_v5(s))
+		p.u.publish.props = *m->props;
+	len = publish_length(s, &p);
+	if (len < 0)
+		return len;
+	rc = m->qos ? publish_slot(s, &p, (size_t)len) : queue_packet(s, &p);
+	if (rc < 0)
+		return rc;
+	return (long long)s->next_tag++;
+}
+
+/* ---- inbound packets ------------------------------------------------------ */
+
+/* MQTT 5.0 §3.2.2.3: limits the broker sets for this connection. */
+static int connack_props(mq_session *s, const mq_props *pr)
+{
+	uint8_t *id;
+
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM)) {
+		if (pr->receive_maximum == 0)
+			return -MQ_E_PROTOCOL;
+		if (pr->receive_maximum < s->window)
+			s->window = pr->receive_maximum;
+	}
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_MAXIMUM_QOS))
+		s->broker_max_qos = pr->maximum_qos;
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_RETAIN_AVAILABLE))
+		s->broker_retain_available = pr->retain_available != 0;
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE))
+		s->broker_max_packet = pr->maximum_packet_size;
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_SERVER_KEEPALIVE))
+		s->keepalive = pr->server_keepalive;
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_ASSIGNED_CLIENT_ID) &&
+	    pr->assigned_client_id.len) {
+		id = realloc(s->assigned_id, pr->assigned_client_id.len);
+		if (!id)
+			return -MQ_E_NOMEM;
+		memcpy(id, pr->assigned_client_id.ptr,
+		       pr->assigned_client_id.len);
+		s->assigned_id = id;
+		s->assigned_id_len = pr->assigned_client_id.len;
+	}
+	return 0;
+}
+
+/* CONNACK without a session: the broker forgot our packet ids and its
+ * QoS 2 state, so in-flight messages go again as new publications. */
+static void session_fresh(mq_session *s)
+{
+	size_t i;
+
+	memset(s->ids_in_qos2, 0, sizeof s->ids_in_qos2);
+	for (i = 0; s->slots && i < s->slot_count; i++) {
+		mq_slot *slot = ring_at(s, i);
+
+		if (!slot->tag)
+			continue;
+		slot->buf[0] &= (uint8_t)~PUBLISH_DUP;
+		slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
+	}
+	s->subs_resend = true;
+}
+
+static int on_connack(mq_session *s, const mq_connack *ack)
+{
+	int rc;
+
+	s->connack_reason = ack->reason;
+	s->session_present = ack->reason == 0 && ack->session_present;
+	if (ack->reason != 0)
+		return -MQ_E_REFUSED;
+	if (ack->session_present && s->cfg.clean_start)
+		return -MQ_E_PROTOCOL;   /* 3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1 */
+	if (is_v5(s) && (rc = connack_props(s, &ack->props)) < 0)
+		return rc;
+	set_state(s, MQ_S_CONNECTED);
+	if (!ack->session_present)
+		session_fresh(s);
+	rc = flush_unsent(s);
+	if (rc < 0)
+		return rc;
+	if (s->subs_resend) {
+		s->subs_resend = false;
+		rc = send_subscribe(s);
+		if (rc < 0)
+			return rc;
+	}
+	if (s->ev.connected)
+		s->ev.connected(s->ev.ctx, ack);
+	return 0;
+}
+
+/* MQTT 3.1.1 §4.3, 5.0 §4.3: deliver, then acknowledge; a QoS 2 message
+ * is delivered once however often the broker sends it before PUBREL. */
+static int on_publish(mq_session *s, const mq_publish *pub)
+{
+	int rc;
+
+	if (is_v5(s) && (pub->topic.len == 0 ||
+	    (pub->props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS))))
+		return -MQ_E_TOPIC_ALIAS;   /* we allow no aliases (max 0) */
+	if (pub->qos > 0 && pub->packet_id == 0)
+		return -MQ_E_BAD_PACKET_ID;
+	if (pub->qos == 2 && bit_get(s->ids_in_qos2, pub->packet_id))
+		return queue_ack(s, MQ_PUBREC, pub->packet_id, 0);
+	if (s->ev.message && (rc = s->ev.message(s->ev.ctx, pub)) < 0)
+		return rc;
+	if (pub->qos == 1)
+		return queue_ack(s, MQ_PUBACK, pub->packet_id, 0);
+	if (pub->qos == 2) {
+		bit_set(s->ids_in_qos2, pub->packet_id);
+		return queue_ack(s, MQ_PUBREC, pub->packet_id, 0);
+	}
+	return 0;
+}
+
+static int on_pubrel(mq_session *s, const mq_ack *a)
+{
+	uint8_t reason = 0;
+
+	if (!bit_get(s->ids_in_qos2, a->packet_id) && is_v5(s))
+		reason = RC_PACKET_ID_NOT_FOUND;
+	bit_clear(s->ids_in_qos2, a->packet_id);
+	return queue_ack(s, MQ_PUBCOMP, a->packet_id, reason);
+}
+
+static int on_puback(mq_session *s, const mq_ack *a)
+{
+	mq_slot *slot = slot_find(s, a->packet_id);
+
+	if (!slot || slot->stage != STAGE_PUBACK)
+		return -MQ_E_BAD_PACKET_ID;
+	return slot_complete(s, slot, a->reason);
+}
+
+/* PUBREC: release (again, if the broker repeats it), or finish when a
+ * 5.0 broker refused the message. */
+static int on_pubrec(mq_session *s, const mq_ack *a)
+{
+	mq_slot *slot = slot_find(s, a->packet_id);
+
+	if (!slot || slot->stage == STAGE_PUBACK)
+		return -MQ_E_BAD_PACKET_ID;
+	if (a->reason >= 0x80) {
+		if (slot->stage != STAGE_PUBREC)
+			return -MQ_E_PROTOCOL;
+		return slot_complete(s, slot, a->reason);
+	}
+	slot->stage = STAGE_PUBCOMP;
+	return queue_ack(s, MQ_PUBREL, a->packet_id, 0);
+}
+
+static int on_pubcomp(mq_session *s, const mq_ack *a)
+{
+	mq_slot *slot = slot_find(s, a->packet_id);
+
+	if (!slot || slot->stage != STAGE_PUBCOMP)
+		return -MQ_E_BAD_PACKET_ID;
+	return slot_complete(s, slot, a->reason);
+}
+
+static int on_suback(mq_session *s, const mq_suback *ack)
+{
+	size_t i;
+
+	for (i = 0; i < s->pending_sub_count; i++)
+		if (s->pending_subs[i].packet_id == ack->packet_id)
+			break;
+	if (i == s->pending_sub_count)
+		return -MQ_E_BAD_PACKET_ID;
+	if (ack->reasons.len != s->pending_subs[i].count)
+		return -MQ_E_PROTOCOL;
+	bit_clear(s->ids_out, ack->packet_id);
+	memmove(&s->pending_subs[i], &s->pending_subs[i + 1],
+		(s->pending_sub_count - i - 1) * sizeof s->pending_subs[0]);
+	s->pending_sub_count--;
+	if (s->ev.subscribed)
+		s->ev.subscribed(s->ev.ctx, ack);
+	return 0;
+}
+
+/* MQTT 5.0 §3.14: the broker closes the connection and says why. */
+static int on_disconnect(mq_session *s, const mq_reason_only *d)
+{
+	s->disconnect_reason = d->reason;
+	if (d->props.present & MQ_PROP_BIT(MQ_PROP_REASON_STRING))
+		s->reason_string = d->props.reason_string;
+	return -MQ_E_DISCONNECTED;
+}
+
+/* Packets after CONNACK. */
+static int dispatch(mq_session *s, const mq_packet *p)
+{
+	switch (p->type) {
+	case MQ_PUBLISH:  return on_publish(s, &p->u.publish);
+	case MQ_PUBACK:   return on_puback(s, &p->u.ack);
+	case MQ_PUBREC:   return on_pubrec(s, &p->u.ack);
+	case MQ_PUBREL:   return on_pubrel(s, &p->u.ack);
+	case MQ_PUBCOMP:  return on_pubcomp(s, &p->u.ack);
+	case MQ_SUBACK:   return on_suback(s, &p->u.suback);
+	case MQ_PINGRESP:
+		s->ping_outstanding = false;
+		return 0;
+	case MQ_DISCONNECT:
+		if (is_v5(s))
+			return on_disconnect(s, &p->u.disconnect);
+		break;
+	case MQ_AUTH:
+		if (is_v5(s))
+			return -MQ_E_PROTOCOL;   /* no extended authentication */
+		break;
+	}
+	return -MQ_E_UNEXPECTED_PACKET;
+}
+
+int mq_session_handle(mq_session *s, const mq_packet *p, uint64_t now_ms)
+{
+	(void)now_ms;
+	s->reason_string = (mq_bytes){ NULL, 0 };
+	trace(s, false, p);
+	switch (s->state) {
+	case MQ_S_CONNECTING:
+		if (p->type == MQ_CONNACK)
+			return on_connack(s, &p->u.connack);
+		if (p->type == MQ_AUTH && is_v5(s))
+			return -MQ_E_PROTOCOL;
+		return -MQ_E_UNEXPECTED_PACKET;
+	case MQ_S_CONNECTED:
+	case MQ_S_CLOSING:
+		return dispatch(s, p);
+	case MQ_S_DISCONNECTED:
+		break;
+	}
+	return -MQ_E_UNEXPECTED_PACKET;
+}
+
+/* ---- keepalive (3.1.1 §3.1.2.10, 5.0 §3.1.2.10) --------------------------- */
+
+void mq_session_read(mq_session *s, uint64_t now_ms)
+{
+	s->last_read_ms = now_ms;
+}
+
+/* PINGREQ when nothing was written for K or read for K/2; once one is
+ * outstanding, give up when nothing at all was read for K after it. */
+uint64_t mq_session_deadline(const mq_session *s)
+{
+	uint64_t k = (uint64_t)s->keepalive * 1000u, w, r;
+
+	if (s->state != MQ_S_CONNECTED || k == 0)
+		return UINT64_MAX;
+	if (s->ping_outstanding) {
+		r = s->last_read_ms > s->ping_sent_ms ? s->last_read_ms
+						      : s->ping_sent_ms;
+		return r + k;
+	}
+	w = s->last_write_ms + k;
+	r = s->last_read_ms + k / 2;
+	return w < r ? w : r;
+}
+
+int mq_session_tick(mq_session *s, uint64_t now_ms)
+{
+	mq_packet p = { .type = MQ_PINGREQ };
+	int rc;
+
+	if (now_ms < mq_session_deadline(s))
+		return 0;
+	if (s->ping_outstanding)
+		return -MQ_E_KEEPALIVE;
+	rc = queue_packet(s, &p);
+	if (rc < 0)
+		return rc;
+	s->ping_outstanding = true;
+	s->ping_sent_ms = now_ms;
+	return 0;
+}
