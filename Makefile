@@ -74,6 +74,12 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@tools/demo
 
+# Side by side with mosquitto_pub/mosquitto_sub: make bench BENCH_ARGS=--csv
+bench:
+	@tools/ensure-deps bench
+	@$(MAKE) --no-print-directory all
+	@tools/bench $(BENCH_ARGS)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 $(B)/bin/mqpub $(B)/bin/mqsub $(DESTDIR)$(BINDIR)/
@@ -93,4 +99,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all unit san check demo install uninstall clean
+.PHONY: all unit san check demo bench install uninstall clean

@@ -186,8 +186,9 @@ int tls_finish(mq_tls_config *t, const char *prog)
 		errorf(prog, "--tls-version 1.3: the linked mbedTLS has no TLS 1.3 support");
 		return -1;
 	}
-	if (t->insecure && t->pin_count)
-		fprintf(stderr, "%s: warning: --insecure with --pin-sha256: only the pin is checked\n", prog);
+	if (t->insecure)
+		fprintf(stderr, "%s: warning: --insecure: the broker's certificate is not verified%s\n",
+			prog, t->pin_count ? " (only the --pin-sha256 is checked)" : "");
 	return 0;
 }
 

@@ -83,7 +83,7 @@ static uint32_t backoff_ms(mq_client *c, unsigned n)
 
 static void set_err(mq_client *c, const char *what, int rc, const char *why)
 {
-	snprintf(c->err, sizeof c->err, "%s: %s", what,
+	snprintf(c->err, sizeof c->err, "%.150s: %.160s", what,
 		 why && *why ? why : mq_strerror(rc));
 }
 
@@ -270,11 +270,29 @@ static void linger_close(mq_client *c)
 	c->link_up = false;
 }
 
-static int app_pump(mq_client *c, bool readable)
+static bool output_full(const mq_client *c)
 {
-	if (!c->app.pump || c->session.state != MQ_S_CONNECTED)
-		return 0;
-	return c->app.pump(c->app.ctx, c, readable);
+	size_t pending;
+	mq_session_output(&c->session, &pending);
+	return pending > MQ_OUT_HIGH_WATER;
+}
+
+/* Let the app publish and write what it queued; while writing is what
+ * makes room for more, go on (the app's buffered input is finite). */
+static int pump_and_flush(mq_client *c, bool readable)
+{
+	for (;;) {
+		if (c->app.pump && c->session.state == MQ_S_CONNECTED) {
+			int rc = c->app.pump(c->app.ctx, c, readable);
+			if (rc < 0)
+				return rc;
+		}
+		readable = false;
+		bool was_full = output_full(c);
+		int rc = flush_output(c);
+		if (rc < 0 || !was_full || output_full(c))
+			return rc;
+	}
 }
 
 /* Start the DISCONNECT once the app is done and nothing is in flight. */
@@ -340,9 +358,8 @@ static int step(mq_client *c)
 		return 1;
 	}
 	int rc = maybe_finish(c, stopping);
-	if (rc < 0)
-		return rc;
-	rc = flush_output(c);
+	if (rc == 0)
+		rc = stopping ? flush_output(c) : pump_and_flush(c, false);
 	if (rc < 0)
 		return rc;
 	size_t pending;
@@ -374,10 +391,7 @@ static int step(mq_client *c)
 			return rc;
 	}
 	bool readable = n > 0 && (pfd[FD_INPUT].revents & (POLLIN | POLLHUP | POLLERR));
-	rc = app_pump(c, readable);
-	if (rc < 0)
-		return rc;
-	rc = flush_output(c);
+	rc = stopping ? flush_output(c) : pump_and_flush(c, readable);
 	if (rc < 0)
 		return rc;
 	return run_timers(c);

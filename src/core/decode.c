@@ -138,15 +138,8 @@ static int connack_get(mq_cur *c, uint8_t v, mq_packet *out)
 
 /* ---- PUBLISH (§3.3) ----------------------------------------------------- */
 
-/* §3.3.2.1; 5.0 §3.3.2.3.4 allows an empty name with a Topic Alias. */
-static int publish_topic_check(uint8_t v, const mq_publish *m)
-{
-	if (m->topic.len == 0 && v == MQ_V5 &&
-	    (m->props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS)))
-		return 0;
-	return mq_topic_check(m->topic.ptr, m->topic.len);
-}
-
+/* §3.3.2.1 Topic Name, checked as soon as it is read; an empty one only
+ * once the properties show a Topic Alias (5.0 §3.3.2.3.4). */
 static int publish_get(mq_cur *c, uint8_t v, mq_packet *out)
 {
 	mq_publish *m = &out->u.publish;
@@ -156,12 +149,15 @@ static int publish_get(mq_cur *c, uint8_t v, mq_packet *out)
 	m->qos = (out->flags >> 1) & 3;
 	m->retain = out->flags & 0x01;
 	rc = mq_get_bin(c, &m->topic);
+	if (rc == 0 && m->topic.len)
+		rc = mq_topic_check(m->topic.ptr, m->topic.len);
 	if (rc == 0 && m->qos)
 		rc = packet_id_get(c, &m->packet_id);
 	if (rc == 0)
 		rc = props_get(c, v, MQ_PUBLISH, &m->props);
-	if (rc == 0)
-		rc = publish_topic_check(v, m);
+	if (rc == 0 && m->topic.len == 0 && !(m->props.present &
+	    MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS)))
+		rc = -MQ_E_BAD_TOPIC;
 	m->payload = rest(c);                       /* §3.3.3 */
 	return rc;
 }

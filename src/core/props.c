@@ -461,10 +461,6 @@ static void value_put(mq_wr *w, const mq_props *pr, uint8_t id)
 	const struct prop_def *d = prop_def(id);
 	size_t i;
 
-	if (d->kind == K_PAIR) {
-		user_put(w, pr);
-		return;
-	}
 	if (d->kind == K_VARINT) {
 		for (i = 0; i < subid_count(pr); i++) {
 			mq_put_u8(w, id);
@@ -483,15 +479,17 @@ static void value_put(mq_wr *w, const mq_props *pr, uint8_t id)
 		mq_put_u32(w, integer_value(pr, d));
 }
 
-/* Properties in ascending identifier order. */
+/* Properties in ascending identifier order, the User Properties from
+ * pr->user appended last (§2.2.2.2 allows any order). */
 static void props_body(mq_wr *w, const mq_props *pr)
 {
 	uint64_t bits = props_bits(pr);
 	uint8_t id;
 
 	for (id = 1; id <= MQ_PROP_LAST; id++)
-		if ((bits & MQ_PROP_BIT(id)) && prop_def(id))
+		if ((bits & MQ_PROP_BIT(id)) && id != MQ_PROP_USER_PROPERTY)
 			value_put(w, pr, id);
+	user_put(w, pr);
 }
 
 size_t mq_props_size(const mq_props *pr)

@@ -1,0 +1,52 @@
+# bash completion for mqsub(1)                             -*- shell-script -*-
+# Installed as share/bash-completion/completions/mqsub.
+
+_mqsub()
+{
+	local cur prev words cword
+	if declare -F _init_completion >/dev/null 2>&1; then
+		_init_completion || return
+	else
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+	fi
+
+	case $prev in
+	--password-file)
+		if declare -F _filedir >/dev/null 2>&1; then
+			_filedir
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		return
+		;;
+	-q|--qos|--will-qos)
+		COMPREPLY=($(compgen -W '0 1 2' -- "$cur"))
+		return
+		;;
+	-V|--protocol-version)
+		COMPREPLY=($(compgen -W '311 5' -- "$cur"))
+		return
+		;;
+	-h|--host)
+		if declare -F _known_hosts_real >/dev/null 2>&1; then
+			_known_hosts_real -- "$cur"
+		else
+			COMPREPLY=($(compgen -A hostname -- "$cur"))
+		fi
+		return
+		;;
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|-t|--topic|-T|--filter-out|-C|--count)
+		# free-form argument: nothing to offer
+		return
+		;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --debug --help --version --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub
+		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -t -T -v -N -C -R -E' -- "$cur"))
+	fi
+} &&
+	complete -F _mqsub mqsub
+
+# ex: filetype=sh

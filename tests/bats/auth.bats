@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# Credentials: -u/-P, --password-file, MQTT_PASSWORD, -L user:pass, exit 3
+# on refusal, and the password wiped from argv.
+
+load helpers
+
+setup() {
+	common_setup
+	PWFILE=$(make_passwd alice s3cret-pw bob 'b0b pass')
+	broker_start "password_file $PWFILE"
+}
+
+teardown() {
+	common_teardown
+}
+
+@test "-u/-P with the right password: exit 0, message delivered" {
+	SUB_CMD=mosquitto_sub sub_bg "$T/out" -u bob -P 'b0b pass' -t a/x -C 1
+	run --separate-stderr pub -u alice -P s3cret-pw -t a/x -m hello
+	assert_success
+	wait_pid "$SUB_PID" 10 || fail "reference subscriber got nothing"
+	assert_file_eq "$T/out" "hello
+"
+}
+
+@test "-u/-P with a wrong password: exit 3 and the reason on stderr (MQTT 5 and 3.1.1)" {
+	run --separate-stderr pub -V 5 -u alice -P wrong -t a/x -m hello
+	assert_failure 3
+	assert_stderr_line mqpub 'not authori[sz]ed|bad user ?name or password'
+	run --separate-stderr pub -V 311 -u alice -P wrong -t a/x -m hello
+	assert_failure 3
+	assert_stderr_line mqpub 'not authori[sz]ed|bad user ?name or password'
+}
+
+@test "no credentials on a broker that needs them: exit 3 (both tools)" {
+	run --separate-stderr pub -t a/x -m hello
+	assert_failure 3
+	assert_stderr_line mqpub
+	run --separate-stderr sub -t a/x -E
+	assert_failure 3
+	assert_stderr_line mqsub
+}
+
+@test "mqsub -u/-P: right password subscribes (exit 0 with -E), wrong one exits 3" {
+	run --separate-stderr sub -u alice -P s3cret-pw -t a/x -E
+	assert_success
+	run --separate-stderr sub -u alice -P nope -t a/x -E
+	assert_failure 3
+	assert_stderr_line mqsub 'not authori[sz]ed|bad user ?name or password'
+}
+
+@test "--password-file: first line, trailing newline stripped" {
+	printf 's3cret-pw\n' > "$T/pw"
+	run --separate-stderr pub -u alice --password-file "$T/pw" -t a/x -m x
+	assert_success
+	printf 'b0b pass\nsecond line ignored\n' > "$T/pw2"
+	run --separate-stderr pub -u bob --password-file "$T/pw2" -t a/x -m x
+	assert_success
+	printf 's3cret-pw' > "$T/pw3"
+	run --separate-stderr sub -u alice --password-file "$T/pw3" -t a/x -E
+	assert_success
+	printf 'wrong\n' > "$T/pw4"
+	run --separate-stderr pub -u alice --password-file "$T/pw4" -t a/x -m x
+	assert_failure 3
+}
+
+@test "MQTT_PASSWORD is used when neither -P nor --password-file is given" {
+	MQTT_PASSWORD=s3cret-pw run --separate-stderr pub -u alice -t a/x -m x
+	assert_success
+	MQTT_PASSWORD=s3cret-pw run --separate-stderr sub -u alice -t a/x -E
+	assert_success
+	MQTT_PASSWORD=wrong run --separate-stderr pub -u alice -t a/x -m x
+	assert_failure 3
+}
+
+@test "-P and --password-file take precedence over MQTT_PASSWORD" {
+	MQTT_PASSWORD=wrong run --separate-stderr pub -u alice -P s3cret-pw -t a/x -m x
+	assert_success
+	printf 's3cret-pw\n' > "$T/pw"
+	MQTT_PASSWORD=wrong run --separate-stderr pub -u alice --password-file "$T/pw" -t a/x -m x
+	assert_success
+}
+
+@test "-L mqtt://user:pass@host:port/topic authenticates and publishes" {
+	SUB_CMD=mosquitto_sub sub_bg "$T/out" -u bob -P 'b0b pass' -t url/t -C 1
+	run --separate-stderr timeout 30 "$MQPUB" -L "mqtt://alice:s3cret-pw@127.0.0.1:$BROKER_PORT/url/t" -m viaurl
+	assert_success
+	wait_pid "$SUB_PID" 10 || fail "reference subscriber got nothing"
+	assert_file_eq "$T/out" "viaurl
+"
+	run --separate-stderr timeout 30 "$MQPUB" -L "mqtt://alice:wrong@127.0.0.1:$BROKER_PORT/url/t" -m x
+	assert_failure 3
+	run --separate-stderr timeout 30 "$MQSUB" -L "mqtt://alice:s3cret-pw@127.0.0.1:$BROKER_PORT/url/t" -E
+	assert_success
+}
+
+@test "-P / --pw is wiped from argv of a running mqsub (ps cannot show it)" {
+	local cmdline
+	sub_bg "$T/out" -u alice -P s3cret-pw -t a/wipe
+	cmdline=$(tr '\0' ' ' < "/proc/$SUB_PID/cmdline")
+	[[ $cmdline == *a/wipe* ]] || fail "not the mqsub process: $cmdline"
+	[[ $cmdline != *s3cret-pw* ]] || fail "password visible in /proc/$SUB_PID/cmdline: $cmdline"
+	[[ $(ps -o args= -p "$SUB_PID") != *s3cret-pw* ]] || fail "password visible in ps"
+
+	sub_bg "$T/out2" -u alice --pw s3cret-pw -t a/wipe2
+	cmdline=$(tr '\0' ' ' < "/proc/$SUB_PID/cmdline")
+	[[ $cmdline == *a/wipe2* ]] || fail "not the mqsub process: $cmdline"
+	[[ $cmdline != *s3cret-pw* ]] || fail "--pw value visible in /proc/$SUB_PID/cmdline: $cmdline"
+}
+
+@test "credentials refused on a reconnect: exit 3 at once, no retrying" {
+	local start el
+	sub_bg "$T/out" -u alice -P s3cret-pw -t a/re
+	# Same broker, same port, but alice's password has changed.
+	mosquitto_passwd -b "$PWFILE" alice changed >/dev/null
+	start=$(now_ms)
+	broker_restart
+	wait_pid "$SUB_PID" 10 || fail "mqsub still running 10 s after its credentials were refused"
+	el=$(( $(now_ms) - start ))
+	[ "$WAIT_STATUS" -eq 3 ] || fail "exit $WAIT_STATUS, want 3; stderr: $(cat "$T/out.err")"
+	grep -qiE 'not authori[sz]ed|bad user ?name or password' "$T/out.err" || fail "no reason on stderr: $(cat "$T/out.err")"
+	(( el < 5000 )) || fail "took ${el} ms"
+}

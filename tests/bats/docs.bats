@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+#
+# One source of truth for options: what --help lists must be documented in
+# the man page, offered by the bash, zsh and fish completions and shown in
+# README.md; and nothing may be documented or completed that --help does
+# not list.  Also: the man pages are clean under mandoc -Tlint, the exit
+# status table 0-6 is in both pages and in README.md, and --version prints
+# "mqpub 0.1.0"-style output.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+}
+
+# Skip unless build/bin/TOOL exists.
+need_bin() {
+	[ -x "$ROOT/build/bin/$1" ] ||
+		skip "build/bin/$1 is not built: run make first"
+}
+
+# help_text TOOL: the --help output (stdout only).
+help_text() {
+	"$ROOT/build/bin/$1" --help 2>/dev/null
+}
+
+# Every long option named in the text on stdin, one a line, sorted.
+long_opts() {
+	grep -oE -- '--[a-z][a-z0-9-]*' | sort -u
+}
+
+# Every short option that starts a line of --help ("  -t, --topic ..."),
+# one letter a line.
+short_opts() {
+	sed -nE 's/^[[:space:]]*-([A-Za-z0-9])([,[:space:]].*|$)/\1/p' | sort -u
+}
+
+# man_text TOOL: the man page as plain text.  Rendered by mandoc when it is
+# there; otherwise the source roughly laid out as mandoc would: section
+# names at the left, list items indented, "Fl -name" spelt "--name",
+# ".Op" in brackets.
+man_text() {
+	if command -v mandoc >/dev/null 2>&1; then
+		mandoc -Tascii "$ROOT/man/$1.1" | sed 's/.\x08//g'
+	else
+		sed -E -e 's/Fl -/--/g' -e 's/Fl /-/g' -e 's/^\.Sh //' \
+		    -e 's/^\.It /     /' -e 's/^\.Op (.*)$/ [\1]/' \
+		    -e 's/^\.Brq (.*)$/ {\1}/' -e 's/^\.-/-/' "$ROOT/man/$1.1"
+	fi
+}
+
+# has_word FILE WORD: WORD occurs in FILE, not as part of a longer option.
+has_word() {
+	grep -qE -- "(^|[^A-Za-z0-9-])$2([^A-Za-z0-9-]|\$)" "$1"
+}
+
+# Write the text of every place options must appear to $BATS_TEST_TMPDIR.
+collect() {
+	local tool=$1
+	help_text "$tool" >"$BATS_TEST_TMPDIR/help"
+	man_text "$tool" >"$BATS_TEST_TMPDIR/man"
+	long_opts <"$BATS_TEST_TMPDIR/help" >"$BATS_TEST_TMPDIR/help.long"
+	short_opts <"$BATS_TEST_TMPDIR/help" >"$BATS_TEST_TMPDIR/help.short"
+	# Guard against an extraction that silently finds nothing.
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/help.long")" -ge 10 ] ||
+		fail "$tool --help lists fewer than 10 long options:
+$(cat "$BATS_TEST_TMPDIR/help")"
+}
+
+# forward TOOL LABEL FILE: every long option of --help occurs in FILE.
+forward() {
+	local tool=$1 label=$2 file=$3 opt missing=
+	while read -r opt; do
+		has_word "$file" "$opt" || missing="$missing $opt"
+	done <"$BATS_TEST_TMPDIR/help.long"
+	[ -z "$missing" ] ||
+		fail "$tool: in --help but not in $label:$missing"
+}
+
+# forward_fish TOOL: every long option of --help has "-l name" in the fish
+# completion.
+forward_fish() {
+	local tool=$1 opt missing=
+	local file="$ROOT/completions/$tool.fish"
+	while read -r opt; do
+		grep -qE -- "-l ${opt#--}([^A-Za-z0-9-]|\$)" "$file" ||
+			missing="$missing $opt"
+	done <"$BATS_TEST_TMPDIR/help.long"
+	[ -z "$missing" ] ||
+		fail "$tool: in --help but not in completions/$tool.fish:$missing"
+}
+
+# reverse TOOL LABEL LIST: every long option in LIST (a file, one a line)
+# is in --help.
+reverse() {
+	local tool=$1 label=$2 list=$3 opt extra=
+	while read -r opt; do
+		grep -qxF -- "$opt" "$BATS_TEST_TMPDIR/help.long" ||
+			extra="$extra $opt"
+	done <"$list"
+	[ -z "$extra" ] ||
+		fail "$tool: in $label but not in --help:$extra"
+}
+
+check_help_forward() {
+	local tool=$1
+	need_bin "$tool"
+	collect "$tool"
+	forward "$tool" "man/$tool.1" "$BATS_TEST_TMPDIR/man"
+	forward "$tool" "completions/$tool.bash" "$ROOT/completions/$tool.bash"
+	forward "$tool" "completions/_$tool" "$ROOT/completions/_$tool"
+	forward_fish "$tool"
+	forward "$tool" "README.md" "$ROOT/README.md"
+}
+
+check_reverse() {
+	local tool=$1 f
+	need_bin "$tool"
+	collect "$tool"
+	long_opts <"$BATS_TEST_TMPDIR/man" >"$BATS_TEST_TMPDIR/list"
+	reverse "$tool" "man/$tool.1" "$BATS_TEST_TMPDIR/list"
+	for f in "$tool.bash" "_$tool"; do
+		long_opts <"$ROOT/completions/$f" >"$BATS_TEST_TMPDIR/list"
+		reverse "$tool" "completions/$f" "$BATS_TEST_TMPDIR/list"
+	done
+	sed -nE 's/.*[[:space:]]-l ([a-z][a-z0-9-]*).*/--\1/p' \
+	    "$ROOT/completions/$tool.fish" | sort -u >"$BATS_TEST_TMPDIR/list"
+	reverse "$tool" "completions/$tool.fish" "$BATS_TEST_TMPDIR/list"
+}
+
+check_short() {
+	local tool=$1 c missing=
+	need_bin "$tool"
+	collect "$tool"
+	[ -s "$BATS_TEST_TMPDIR/help.short" ] ||
+		fail "$tool --help lists no short options"
+	while read -r c; do
+		# the option list of the man page: "     -t topic, --topic topic"
+		grep -qE -- "^[[:space:]]+-$c([ ,]|\$)" "$BATS_TEST_TMPDIR/man" ||
+			missing="$missing man:-$c"
+		has_word "$ROOT/completions/$tool.bash" "-$c" ||
+			missing="$missing bash:-$c"
+		has_word "$ROOT/completions/_$tool" "-$c" ||
+			missing="$missing zsh:-$c"
+		grep -qE -- "-s $c([^A-Za-z0-9]|\$)" "$ROOT/completions/$tool.fish" ||
+			missing="$missing fish:-$c"
+	done <"$BATS_TEST_TMPDIR/help.short"
+	[ -z "$missing" ] ||
+		fail "$tool: short options of --help missing in:$missing"
+	# and the fish completion offers no short option that does not exist
+	local extra=
+	for c in $(sed -nE 's/.*[[:space:]]-s ([A-Za-z0-9]).*/\1/p' \
+	    "$ROOT/completions/$tool.fish"); do
+		grep -qxF -- "$c" "$BATS_TEST_TMPDIR/help.short" ||
+			extra="$extra -$c"
+	done
+	[ -z "$extra" ] ||
+		fail "$tool: in completions/$tool.fish but not in --help:$extra"
+}
+
+# The SYNOPSIS names every option of --help, by its short form where it
+# has one ("[-cdr]" counts), by its long form otherwise.
+check_synopsis() {
+	local tool=$1 line c long missing=
+	need_bin "$tool"
+	collect "$tool"
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$BATS_TEST_TMPDIR/man" \
+	    >"$BATS_TEST_TMPDIR/synopsis"
+	while read -r long; do
+		line=$(grep -E -- "^[[:space:]]*-[A-Za-z0-9],[[:space:]]+$long([^a-z0-9-]|\$)" \
+		    "$BATS_TEST_TMPDIR/help" | head -n 1)
+		if [ -n "$line" ]; then
+			c=$(printf '%s\n' "$line" | sed -nE 's/^[[:space:]]*-([A-Za-z0-9]),.*/\1/p')
+			grep -qE -- "(^|[[{ ])-[A-Za-z0-9]*$c[A-Za-z0-9]*([]} ]|\$)" \
+			    "$BATS_TEST_TMPDIR/synopsis" || missing="$missing -$c"
+		else
+			has_word "$BATS_TEST_TMPDIR/synopsis" "$long" ||
+				missing="$missing $long"
+		fi
+	done <"$BATS_TEST_TMPDIR/help.long"
+	[ -z "$missing" ] ||
+		fail "$tool: in --help but not in the man page SYNOPSIS:$missing"
+}
+
+# ---------------------------------------------------------------------
+
+@test "mqpub --help exits 0 and writes usage to stdout" {
+	need_bin mqpub
+	run --separate-stderr "$ROOT/build/bin/mqpub" --help
+	assert_success
+	assert_output --partial -- '--topic'
+}
+
+@test "mqsub --help exits 0 and writes usage to stdout" {
+	need_bin mqsub
+	run --separate-stderr "$ROOT/build/bin/mqsub" --help
+	assert_success
+	assert_output --partial -- '--topic'
+}
+
+@test "mqpub: every long option of --help is in the man page, completions and README" {
+	check_help_forward mqpub
+}
+
+@test "mqsub: every long option of --help is in the man page, completions and README" {
+	check_help_forward mqsub
+}
+
+@test "mqpub: nothing in the man page or completions that --help does not list" {
+	check_reverse mqpub
+}
+
+@test "mqsub: nothing in the man page or completions that --help does not list" {
+	check_reverse mqsub
+}
+
+@test "mqpub: every short option of --help is in the man page and completions" {
+	check_short mqpub
+}
+
+@test "mqsub: every short option of --help is in the man page and completions" {
+	check_short mqsub
+}
+
+@test "mqpub: the man page SYNOPSIS names every option of --help" {
+	check_synopsis mqpub
+}
+
+@test "mqsub: the man page SYNOPSIS names every option of --help" {
+	check_synopsis mqsub
+}
+
+@test "man pages are clean under mandoc -Tlint -W warning" {
+	command -v mandoc >/dev/null 2>&1 ||
+		skip "mandoc is not installed (apt-get install mandoc)"
+	run mandoc -Tlint -W warning "$ROOT/man/mqpub.1" "$ROOT/man/mqsub.1"
+	assert_success
+	assert_output ''
+}
+
+@test "EXIT STATUS 0-6 is in both man pages, identical, and in README.md" {
+	local tool code
+	for tool in mqpub mqsub; do
+		man_text "$tool" |
+		    sed -n '/^EXIT STATUS/,/^EXAMPLES/p' >"$BATS_TEST_TMPDIR/$tool.exit"
+		for code in 0 1 2 3 4 5 6; do
+			grep -qE "^[[:space:]]+$code([[:space:]]|\$)" \
+			    "$BATS_TEST_TMPDIR/$tool.exit" ||
+				fail "man/$tool.1: exit status $code is not in EXIT STATUS"
+		done
+	done
+	run diff "$BATS_TEST_TMPDIR/mqpub.exit" "$BATS_TEST_TMPDIR/mqsub.exit"
+	assert_success
+	for code in 0 1 2 3 4 5 6; do
+		grep -qE "^\|[[:space:]]*\`?$code\`?[[:space:]]*\|" "$ROOT/README.md" ||
+			fail "README.md: exit status $code is not in the exit status table"
+	done
+}
+
+@test "--version prints the tool name and the version of the Makefile" {
+	local tool ver
+	ver=$(sed -nE 's/^VERSION[[:space:]]*:?=[[:space:]]*([0-9][^[:space:]]*).*/\1/p' \
+	    "$ROOT/Makefile" | head -n 1)
+	for tool in mqpub mqsub; do
+		need_bin "$tool"
+		run --separate-stderr "$ROOT/build/bin/$tool" --version
+		assert_success
+		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+\$"
+		if [ -n "$ver" ]; then
+			assert_output "$tool $ver"
+		fi
+	done
+}

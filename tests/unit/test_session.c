@@ -1,0 +1,1209 @@
+/* test_session.c - the sans-I/O session against a fake broker and clock.
+ *
+ * The broker lives here: it takes the session's output as the link would,
+ * decodes it with mq_decode(), builds replies with mq_encode() and feeds
+ * them back decoded, so every packet crosses the real codec both ways.
+ * Every test runs for MQTT 3.1.1 and 5.0.
+ */
+#include <stdlib.h>
+
+#include "session.h"
+#include "unit.h"
+
+/* ---- recorded events ------------------------------------------------------ */
+
+#define MAX_TAGS 64
+#define MANY 70000u
+
+typedef struct rec {
+	size_t connected, messages, subscribed, delivered;
+	size_t traces_out, traces_in;
+	uint64_t tags[MAX_TAGS];
+	uint8_t reasons[MAX_TAGS];
+	uint8_t *seen;              /* per-tag delivered flags, or NULL */
+	size_t dup_deliveries;
+	int message_rc;
+	size_t suback_reasons;
+	uint8_t msg_qos;
+	char log[8][64];
+	size_t nlog;
+} rec;
+
+static void ev_connected(void *ctx, const mq_connack *ack)
+{
+	(void)ack;
+	((rec *)ctx)->connected++;
+}
+
+static int ev_message(void *ctx, const mq_publish *pub)
+{
+	rec *r = ctx;
+
+	if (r->message_rc)
+		return r->message_rc;
+	r->messages++;
+	r->msg_qos = pub->qos;
+	return 0;
+}
+
+static void ev_delivered(void *ctx, uint64_t tag, uint8_t reason)
+{
+	rec *r = ctx;
+
+	if (r->seen) {
+		if (tag == 0 || tag > MANY || r->seen[tag])
+			r->dup_deliveries++;
+		else
+			r->seen[tag] = 1;
+	} else if (r->delivered < MAX_TAGS) {
+		r->tags[r->delivered] = tag;
+		r->reasons[r->delivered] = reason;
+	}
+	r->delivered++;
+}
+
+static void ev_subscribed(void *ctx, const mq_suback *ack)
+{
+	rec *r = ctx;
+
+	r->subscribed++;
+	r->suback_reasons = ack->reasons.len;
+}
+
+static void ev_trace(void *ctx, bool outgoing, const mq_packet *p)
+{
+	rec *r = ctx;
+
+	(void)p;
+	if (outgoing)
+		r->traces_out++;
+	else
+		r->traces_in++;
+}
+
+static void ev_log(void *ctx, const char *line)
+{
+	rec *r = ctx;
+
+	if (r->nlog < 8)
+		snprintf(r->log[r->nlog++], sizeof r->log[0], "%s", line);
+}
+
+/* ---- fake broker ------------------------------------------------------------ */
+
+#define WIRE_CAP (4u << 20)
+#define MAX_PK 1024
+
+static uint8_t wire[WIRE_CAP];
+static mq_packet pk[MAX_PK];
+static uint8_t fbuf[1u << 16];
+
+/* Take everything queued (as the link would write it) and decode it into
+ * pk[]; returns the packet count.  Views stay valid until the next drain. */
+static size_t drain(mq_session *s, uint64_t now)
+{
+	size_t len, off = 0, n = 0;
+	const uint8_t *out = mq_session_output(s, &len);
+
+	if (!out)
+		return 0;
+	if (len > WIRE_CAP) {
+		CHECK(len <= WIRE_CAP);
+		return 0;
+	}
+	memcpy(wire, out, len);
+	mq_session_written(s, len, now);
+	while (off < len && n < MAX_PK) {
+		long r = mq_decode(wire + off, len - off, s->cfg.version, 0,
+				   &pk[n]);
+		if (r <= 0) {
+			CHECK(r > 0);
+			break;
+		}
+		off += (size_t)r;
+		n++;
+	}
+	return n;
+}
+
+/* The broker sends p: encode, decode, hand to the session. */
+static int feed(mq_session *s, const mq_packet *p, uint64_t now)
+{
+	mq_packet d;
+	long n = mq_encode(fbuf, sizeof fbuf, s->cfg.version, p);
+
+	if (n <= 0) {
+		CHECK(n > 0);
+		return -1000;
+	}
+	if (mq_decode(fbuf, (size_t)n, s->cfg.version, 0, &d) != n) {
+		CHECK(!"broker packet does not decode");
+		return -1000;
+	}
+	mq_session_read(s, now);
+	return mq_session_handle(s, &d, now);
+}
+
+static mq_packet connack(bool sp, uint8_t reason)
+{
+	mq_packet p = { .type = MQ_CONNACK };
+
+	p.u.connack.session_present = sp;
+	p.u.connack.reason = reason;
+	return p;
+}
+
+static mq_packet ack(uint8_t type, uint16_t id, uint8_t reason)
+{
+	mq_packet p = { .type = type };
+
+	p.u.ack.packet_id = id;
+	p.u.ack.reason = reason;
+	return p;
+}
+
+static mq_packet pub_in(uint8_t qos, uint16_t id, bool dup)
+{
+	mq_packet p = { .type = MQ_PUBLISH };
+
+	p.u.publish.qos = qos;
+	p.u.publish.packet_id = id;
+	p.u.publish.dup = dup;
+	p.u.publish.topic = MQ_BYTES_STR("in/t");
+	p.u.publish.payload = MQ_BYTES_STR("hello");
+	return p;
+}
+
+static mq_packet suback(uint16_t id, const uint8_t *reasons, size_t n)
+{
+	mq_packet p = { .type = MQ_SUBACK };
+
+	p.u.suback.packet_id = id;
+	p.u.suback.reasons = (mq_bytes){ reasons, n };
+	return p;
+}
+
+static int feed_connack_props(mq_session *s, const mq_props *pr, uint64_t now)
+{
+	mq_packet p = connack(false, 0);
+
+	p.u.connack.props = *pr;
+	return feed(s, &p, now);
+}
+
+static int feed_ack(mq_session *s, uint8_t type, uint16_t id, uint8_t reason,
+		    uint64_t now)
+{
+	mq_packet p = ack(type, id, reason);
+
+	return feed(s, &p, now);
+}
+
+/* ---- session set-up -------------------------------------------------------- */
+
+static mq_session_config base_cfg(uint8_t v)
+{
+	mq_session_config c;
+
+	memset(&c, 0, sizeof c);
+	c.version = v;
+	c.client_id = MQ_BYTES_STR("c1");
+	c.clean_start = true;
+	c.keepalive = 60;
+	c.max_inflight = 10;
+	return c;
+}
+
+static void setup(mq_session *s, rec *r, const mq_session_config *cfg)
+{
+	mq_session_events ev = {
+		.ctx = r, .connected = ev_connected, .message = ev_message,
+		.delivered = ev_delivered, .subscribed = ev_subscribed,
+		.trace = ev_trace, .log = ev_log,
+	};
+
+	memset(r, 0, sizeof *r);
+	mq_session_init(s, cfg, &ev);
+}
+
+/* CONNECT out, CONNACK in; output after the CONNACK is left queued. */
+static int up(mq_session *s, uint64_t now, bool sp)
+{
+	mq_packet p = connack(sp, 0);
+
+	if (mq_session_connect(s, now) < 0)
+		return -1000;
+	CHECK_EQ(drain(s, now), 1);
+	CHECK_EQ(pk[0].type, MQ_CONNECT);
+	return feed(s, &p, now);
+}
+
+static long long pub(mq_session *s, uint8_t qos, const char *topic)
+{
+	mq_message m = { .qos = qos };
+
+	m.topic = (mq_bytes){ (const uint8_t *)topic, strlen(topic) };
+	m.payload = MQ_BYTES_STR("payload");
+	return mq_session_publish(s, &m, 0);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_connect_golden(uint8_t v)
+{
+	static const uint8_t v311[] = {
+		0x10, 0x0e, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60,
+		0, 2, 'c', '1'
+	};
+	static const uint8_t v5[] = {
+		0x10, 0x12, 0, 4, 'M', 'Q', 'T', 'T', 5, 0x02, 0, 60,
+		3, 0x21, 0xff, 0xff, 0, 2, 'c', '1'
+	};
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	size_t len;
+	const uint8_t *out;
+
+	setup(&s, &r, &cfg);
+	CHECK(mq_session_output(&s, &len) == NULL);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(s.state, MQ_S_CONNECTING);
+	out = mq_session_output(&s, &len);
+	if (v == MQ_V311) {
+		CHECK_EQ(len, sizeof v311);
+		CHECK(out && len == sizeof v311 && !memcmp(out, v311, len));
+	} else {
+		CHECK_EQ(len, sizeof v5);
+		CHECK(out && len == sizeof v5 && !memcmp(out, v5, len));
+	}
+	CHECK_EQ(r.traces_out, 1);
+	CHECK_EQ(r.nlog, 1);
+	CHECK(strcmp(r.log[0], "DISCONNECTED -> CONNECTING") == 0);
+	mq_session_free(&s);
+}
+
+static void test_connect_fields(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_connect *c;
+	mq_session s;
+	rec r;
+
+	cfg.clean_start = false;
+	cfg.keepalive = 7;
+	cfg.session_expiry = 3600;
+	cfg.max_packet = 4096;
+	cfg.has_username = cfg.has_password = true;
+	cfg.username = MQ_BYTES_STR("user");
+	cfg.password = MQ_BYTES_STR("secret");
+	cfg.will = cfg.will_retain = true;
+	cfg.will_qos = 1;
+	cfg.will_topic = MQ_BYTES_STR("will/t");
+	cfg.will_payload = MQ_BYTES_STR("gone");
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	c = &pk[0].u.connect;
+	CHECK_EQ(pk[0].type, MQ_CONNECT);
+	CHECK_EQ(c->version, v);
+	CHECK(!c->clean_start);
+	CHECK_EQ(c->keepalive, 7);
+	CHECK(c->client_id.len == 2 && !memcmp(c->client_id.ptr, "c1", 2));
+	CHECK(c->will && c->will_retain);
+	CHECK_EQ(c->will_qos, 1);
+	CHECK(c->will_topic.len == 6 && !memcmp(c->will_topic.ptr, "will/t", 6));
+	CHECK(c->will_payload.len == 4);
+	CHECK(c->has_username && c->has_password);
+	CHECK(c->password.len == 6 && !memcmp(c->password.ptr, "secret", 6));
+	if (v == MQ_V5) {
+		CHECK(c->props.present & MQ_PROP_BIT(MQ_PROP_SESSION_EXPIRY));
+		CHECK_EQ(c->props.session_expiry, 3600);
+		CHECK_EQ(c->props.receive_maximum, 65535);
+		CHECK(c->props.present &
+		      MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE));
+		CHECK_EQ(c->props.maximum_packet_size, 4096);
+	}
+	mq_session_free(&s);
+}
+
+static void test_connack(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+	uint8_t refuse = v == MQ_V5 ? 0x87 : 5;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	p = connack(false, refuse);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_REFUSED);
+	CHECK_EQ(s.connack_reason, refuse);
+	CHECK_EQ(r.connected, 0);
+	mq_session_link_lost(&s);
+	CHECK_EQ(s.state, MQ_S_DISCONNECTED);
+
+	/* session present although we asked for a clean start */
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	p = connack(true, 0);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_PROTOCOL);
+	mq_session_link_lost(&s);
+
+	r.nlog = 0;
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(s.state, MQ_S_CONNECTED);
+	CHECK_EQ(r.connected, 1);
+	CHECK_EQ(r.nlog, 2);
+	CHECK(strcmp(r.log[1], "CONNECTING -> CONNECTED") == 0);
+	CHECK_EQ(r.traces_in, 3);
+	/* a second CONNACK */
+	p = connack(false, 0);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	mq_session_free(&s);
+	mq_session_free(&s);   /* twice is safe */
+}
+
+static void test_qos_round_trip(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	uint16_t id1, id2;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(pub(&s, 1, "a/b"), -MQ_E_WOULD_BLOCK);   /* not connected */
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(pub(&s, 1, "a/b"), 1);
+	CHECK_EQ(pub(&s, 2, "a/c"), 2);
+	CHECK_EQ(pub(&s, 0, "a/d"), 3);
+	CHECK_EQ(mq_session_inflight(&s), 2);
+	CHECK_EQ(drain(&s, 0), 3);
+	CHECK(pk[0].type == MQ_PUBLISH && pk[0].u.publish.qos == 1);
+	CHECK(pk[1].type == MQ_PUBLISH && pk[1].u.publish.qos == 2);
+	CHECK(pk[2].type == MQ_PUBLISH && pk[2].u.publish.qos == 0);
+	CHECK(!pk[0].u.publish.dup && !pk[1].u.publish.dup);
+	CHECK(pk[0].u.publish.topic.len == 3 &&
+	      !memcmp(pk[0].u.publish.topic.ptr, "a/b", 3));
+	id1 = pk[0].u.publish.packet_id;
+	id2 = pk[1].u.publish.packet_id;
+	CHECK(id1 != 0 && id2 != 0 && id1 != id2);
+
+	/* a PUBACK for the QoS 2 message is the wrong stage */
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id2, 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id1, 0, 0), 0);
+	CHECK_EQ(r.delivered, 1);
+	CHECK_EQ(r.tags[0], 1);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id2, 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id2, 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBREL && pk[0].u.ack.packet_id == id2);
+	/* the broker repeats PUBREC: PUBREL again */
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id2, 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBREL && pk[0].u.ack.packet_id == id2);
+	CHECK_EQ(r.delivered, 1);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id2, 0, 0), 0);
+	CHECK_EQ(r.delivered, 2);
+	CHECK_EQ(r.tags[1], 2);
+	CHECK_EQ(mq_session_inflight(&s), 0);
+	CHECK_EQ(s.slot_count, 0);
+	/* acks for ids no longer in flight */
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id1, 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id2, 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, 999, 0, 0), -MQ_E_BAD_PACKET_ID);
+	mq_session_free(&s);
+}
+
+/* 5.0: a refusing PUBREC ends the exchange without PUBREL. */
+static void test_v5_refusals(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_session s;
+	rec r;
+	uint16_t id1, id2;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(pub(&s, 2, "x"), 1);
+	CHECK_EQ(pub(&s, 1, "x"), 2);
+	CHECK_EQ(drain(&s, 0), 2);
+	id1 = pk[0].u.publish.packet_id;
+	id2 = pk[1].u.publish.packet_id;
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id1, 0x87, 0), 0);
+	CHECK_EQ(drain(&s, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id2, 0x10, 0), 0);
+	CHECK_EQ(r.delivered, 2);
+	CHECK(r.tags[0] == 1 && r.reasons[0] == 0x87);
+	CHECK(r.tags[1] == 2 && r.reasons[1] == 0x10);
+	CHECK_EQ(mq_session_inflight(&s), 0);
+	mq_session_free(&s);
+}
+
+static void test_window(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	long long i;
+	uint16_t first;
+
+	cfg.max_inflight = 5;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	for (i = 1; i <= 5; i++) {
+		CHECK(mq_session_can_publish(&s, 1));
+		CHECK_EQ(pub(&s, 1, "w"), i);
+	}
+	CHECK_EQ(drain(&s, 0), 5);   /* all pipelined before any ack */
+	first = pk[0].u.publish.packet_id;
+	CHECK(!mq_session_can_publish(&s, 1));
+	CHECK(!mq_session_can_publish(&s, 2));
+	CHECK(mq_session_can_publish(&s, 0));
+	CHECK_EQ(pub(&s, 1, "w"), -MQ_E_INFLIGHT_FULL);
+	CHECK_EQ(pub(&s, 0, "w"), 6);
+	drain(&s, 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, first, 0, 0), 0);
+	CHECK(mq_session_can_publish(&s, 1));
+	CHECK_EQ(pub(&s, 1, "w"), 7);
+	CHECK(!mq_session_can_publish(&s, 1));
+	mq_session_free(&s);
+}
+
+static void test_receive_maximum(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_props pr;
+	mq_session s;
+	rec r;
+
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM);
+	pr.receive_maximum = 3;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	drain(&s, 0);
+	CHECK_EQ(feed_connack_props(&s, &pr, 0), 0);
+	CHECK_EQ(s.window, 3);
+	CHECK_EQ(pub(&s, 1, "r"), 1);
+	CHECK_EQ(pub(&s, 2, "r"), 2);
+	CHECK_EQ(pub(&s, 1, "r"), 3);
+	CHECK(!mq_session_can_publish(&s, 1));
+	CHECK_EQ(pub(&s, 1, "r"), -MQ_E_INFLIGHT_FULL);
+	CHECK_EQ(drain(&s, 0), 3);
+	mq_session_free(&s);
+}
+
+/* 5.0 broker limits: Maximum QoS, Retain Available, Maximum Packet Size;
+ * and topic validation for both versions. */
+static void test_publish_limits(uint8_t v)
+{
+	static uint8_t big[300];
+	mq_session_config cfg = base_cfg(v);
+	mq_message m = { .qos = 1 };
+	mq_props pr;
+	mq_session s;
+	rec r;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	drain(&s, 0);
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_MAXIMUM_QOS) |
+		     MQ_PROP_BIT(MQ_PROP_RETAIN_AVAILABLE) |
+		     MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE);
+	pr.maximum_qos = 1;
+	pr.retain_available = 0;
+	pr.maximum_packet_size = 100;
+	CHECK_EQ(feed_connack_props(&s, &pr, 0), 0);
+	CHECK_EQ(pub(&s, 1, "a/+"), -MQ_E_BAD_TOPIC);
+	CHECK_EQ(pub(&s, 1, ""), -MQ_E_BAD_TOPIC);
+	CHECK_EQ(pub(&s, 3, "a"), -MQ_E_BAD_QOS);
+	m.topic = MQ_BYTES_STR("t");
+	m.payload = (mq_bytes){ big, sizeof big };
+	if (v == MQ_V5) {
+		CHECK_EQ(pub(&s, 2, "a"), -MQ_E_BAD_QOS);
+		CHECK_EQ(mq_session_publish(&s, &m, 0),
+			 -MQ_E_PACKET_TOO_LARGE);
+		m.payload.len = 10;
+		m.retain = true;
+		CHECK_EQ(mq_session_publish(&s, &m, 0), -MQ_E_PROTOCOL);
+		CHECK_EQ(mq_session_inflight(&s), 0);
+		CHECK_EQ(drain(&s, 0), 0);
+	} else {
+		/* 3.1.1: no such limits */
+		CHECK_EQ(pub(&s, 2, "a"), 1);
+		CHECK_EQ(mq_session_publish(&s, &m, 0), 2);
+		m.retain = true;
+		CHECK_EQ(mq_session_publish(&s, &m, 0), 3);
+	}
+	mq_session_free(&s);
+}
+
+static const mq_sub_entry subs2[] = {
+	{ MQ_BYTES_STR("s/+"), 1 }, { MQ_BYTES_STR("s/#"), 2 },
+};
+static const uint8_t granted2[] = { 1, 2 };
+
+/* Publish MANY QoS 1 messages with acks out of order within the window:
+ * no packet id is ever handed out twice while in flight, ids wrap, every
+ * tag is delivered once, and buffers stop growing once warm. */
+static void test_ids_never_reused(uint8_t v)
+{
+	static uint8_t inuse[65536], seen[MANY + 1];
+	mq_session_config cfg = base_cfg(v);
+	mq_message m = { .qos = 1, .topic = MQ_BYTES_STR("many") };
+	uint16_t ids[32];
+	size_t nout = 0, published = 0, i, n, bad = 0, collisions = 0;
+	size_t warm_out = 0, warm_slots = 0, grew = 0;
+	uint32_t rng = 12345u;
+	bool saw_max = false;
+	uint8_t payload[64];
+	uint16_t sub_id;
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	memset(inuse, 0, sizeof inuse);
+	memset(seen, 0, sizeof seen);
+	memset(payload, 'p', sizeof payload);
+	cfg.max_inflight = 20;
+	setup(&s, &r, &cfg);
+	r.seen = seen;
+	CHECK_EQ(up(&s, 0, false), 0);
+	/* a SUBSCRIBE left unacknowledged holds its id across the wrap */
+	CHECK_EQ(mq_session_subscribe(&s, subs2, 2, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	sub_id = pk[0].u.subscribe.packet_id;
+	inuse[sub_id] = 1;
+	while (r.delivered < MANY) {
+		while (published < MANY && mq_session_can_publish(&s, 1)) {
+			m.payload = (mq_bytes){ payload, published % 50 };
+			if (mq_session_publish(&s, &m, 0) != (long long)published + 1)
+				bad++;
+			published++;
+		}
+		n = drain(&s, 0);
+		for (i = 0; i < n; i++) {
+			uint16_t id = pk[i].u.publish.packet_id;
+
+			if (pk[i].type != MQ_PUBLISH || id == 0 || nout == 32) {
+				bad++;
+				continue;
+			}
+			collisions += inuse[id];
+			inuse[id] = 1;
+			saw_max |= id == 65535;
+			ids[nout++] = id;
+		}
+		if (nout == 0) {
+			CHECK(!"stuck: nothing in flight");
+			break;
+		}
+		/* ack a random subset, in random order */
+		for (n = 1 + (rng >> 8) % nout; n > 0; n--) {
+			size_t k;
+
+			rng = rng * 1103515245u + 12345u;
+			k = (rng >> 8) % nout;
+			if (feed_ack(&s, MQ_PUBACK, ids[k], 0, 0) != 0)
+				bad++;
+			inuse[ids[k]] = 0;
+			ids[k] = ids[--nout];
+		}
+		if (published >= 1000 && !warm_out) {
+			warm_out = s.out_cap;
+			for (i = 0; i < s.slot_cap; i++)
+				warm_slots += s.slots[i].cap;
+		} else if (warm_out) {
+			size_t caps = 0;
+
+			for (i = 0; i < s.slot_cap; i++)
+				caps += s.slots[i].cap;
+			grew += s.out_cap != warm_out || caps != warm_slots;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(collisions, 0);
+	CHECK(saw_max);
+	CHECK_EQ(r.delivered, MANY);
+	CHECK_EQ(r.dup_deliveries, 0);
+	CHECK(seen[1] && seen[MANY]);
+	CHECK(warm_out > 0);
+	CHECK_EQ(grew, 0);
+	CHECK_EQ(mq_session_inflight(&s), 0);
+	p = suback(sub_id, granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.subscribed, 1);
+	mq_session_free(&s);
+}
+
+/* Publish q1, q2, q2 and take the third past PUBREC; returns their ids. */
+static void three_in_flight(mq_session *s, uint16_t id[3])
+{
+	size_t i;
+
+	CHECK_EQ(pub(s, 1, "m/a"), 1);
+	CHECK_EQ(pub(s, 2, "m/b"), 2);
+	CHECK_EQ(pub(s, 2, "m/c"), 3);
+	CHECK_EQ(drain(s, 0), 3);
+	for (i = 0; i < 3; i++)
+		id[i] = pk[i].u.publish.packet_id;
+	CHECK_EQ(feed_ack(s, MQ_PUBREC, id[2], 0, 0), 0);
+	CHECK_EQ(drain(s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_PUBREL);
+}
+
+static void test_resume_session(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+	uint16_t id[3];
+	size_t len;
+
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_subscribe(&s, subs2, 2, 0), 0);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	p = suback(pk[0].u.subscribe.packet_id, granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.subscribed, 1);
+	three_in_flight(&s, id);
+	CHECK_EQ(pub(&s, 0, "q0"), 4);   /* queued, never written */
+
+	mq_session_link_lost(&s);
+	CHECK_EQ(s.state, MQ_S_DISCONNECTED);
+	CHECK(mq_session_output(&s, &len) == NULL && len == 0);
+	CHECK_EQ(mq_session_inflight(&s), 3);
+	CHECK(!mq_session_can_publish(&s, 0));
+
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(!pk[0].u.connect.clean_start);
+	p = connack(true, 0);
+	len = r.traces_out;
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK(s.session_present);
+	CHECK_EQ(r.traces_out, len + 3);   /* re-sends are traced too */
+	CHECK_EQ(drain(&s, 0), 3);   /* no SUBSCRIBE: the broker kept it */
+	CHECK(pk[0].type == MQ_PUBLISH && pk[0].u.publish.dup &&
+	      pk[0].u.publish.packet_id == id[0] && pk[0].u.publish.qos == 1);
+	CHECK(pk[1].type == MQ_PUBLISH && pk[1].u.publish.dup &&
+	      pk[1].u.publish.packet_id == id[1] && pk[1].u.publish.qos == 2);
+	CHECK(pk[2].type == MQ_PUBREL && pk[2].u.ack.packet_id == id[2]);
+
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[0], 0, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id[1], 0, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id[1], 0, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id[2], 0, 0), 0);
+	CHECK_EQ(r.delivered, 3);
+	CHECK(r.tags[0] == 1 && r.tags[1] == 2 && r.tags[2] == 3);
+	CHECK_EQ(mq_session_inflight(&s), 0);
+	mq_session_free(&s);
+}
+
+static void test_fresh_session(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+	uint16_t id[3];
+	size_t i;
+
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(mq_session_subscribe(&s, subs2, 2, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	p = suback(pk[0].u.subscribe.packet_id, granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	three_in_flight(&s, id);
+	/* the broker had the inbound QoS 2 id 9 awaiting PUBREL */
+	p = pub_in(2, 9, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	drain(&s, 0);
+
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK(!s.session_present);
+	CHECK_EQ(drain(&s, 0), 4);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(pk[i].type, MQ_PUBLISH);
+		CHECK(!pk[i].u.publish.dup);
+		CHECK_EQ(pk[i].u.publish.packet_id, id[i]);
+	}
+	CHECK_EQ(pk[2].u.publish.qos, 2);
+	CHECK_EQ(pk[3].type, MQ_SUBSCRIBE);
+	CHECK_EQ(pk[3].u.subscribe.count, 2);
+	p = suback(pk[3].u.subscribe.packet_id, granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.subscribed, 2);
+	/* the third starts over from PUBREC */
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id[2], 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id[2], 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_PUBREL);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, id[2], 0, 0), 0);
+	CHECK_EQ(r.delivered, 1);
+	CHECK_EQ(r.tags[0], 3);
+	/* inbound id 9 was forgotten with the session: delivered again */
+	p = pub_in(2, 9, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 2);
+	mq_session_free(&s);
+}
+
+/* An unacknowledged SUBSCRIBE is sent again even when the session stays,
+ * and a list given before the first connect is sent at the first CONNACK. */
+static void test_subscribe_resend(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+	uint16_t old;
+
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_subscribe(&s, subs2, 2, 0), 0);
+	CHECK_EQ(drain(&s, 0), 0);
+	CHECK_EQ(up(&s, 0, true), 0);   /* session present, never subscribed */
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	old = pk[0].u.subscribe.packet_id;
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, true), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	p = suback(old == pk[0].u.subscribe.packet_id ? old + 1 : old,
+		   granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_BAD_PACKET_ID);
+	p = suback(pk[0].u.subscribe.packet_id, granted2, 1);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_PROTOCOL);
+	p = suback(pk[0].u.subscribe.packet_id, granted2, 2);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.subscribed, 1);
+	CHECK_EQ(r.suback_reasons, 2);
+	CHECK_EQ(s.pending_sub_count, 0);
+	/* acknowledged: a resumed session does not resubscribe */
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, true), 0);
+	CHECK_EQ(drain(&s, 0), 0);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_BAD_PACKET_ID);
+	mq_session_free(&s);
+}
+
+static void test_inbound(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	p = pub_in(0, 0, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 1);
+	CHECK_EQ(drain(&s, 0), 0);
+
+	p = pub_in(1, 5, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 2);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBACK && pk[0].u.ack.packet_id == 5);
+
+	p = pub_in(2, 7, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 3);
+	CHECK_EQ(r.msg_qos, 2);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBREC && pk[0].u.ack.packet_id == 7);
+	p = pub_in(2, 7, true);   /* re-sent before PUBREL */
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 3);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBREC && pk[0].u.ack.packet_id == 7);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREL, 7, 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBCOMP && pk[0].u.ack.packet_id == 7);
+	CHECK_EQ(pk[0].u.ack.reason, 0);
+	/* PUBREL again: id unknown now */
+	CHECK_EQ(feed_ack(&s, MQ_PUBREL, 7, 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBCOMP && pk[0].u.ack.packet_id == 7);
+	CHECK_EQ(pk[0].u.ack.reason, v == MQ_V5 ? 0x92 : 0);
+	/* after PUBREL the id is free: a new message with it is delivered */
+	p = pub_in(2, 7, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 4);
+	drain(&s, 0);
+
+	/* the application refuses: no acknowledgement */
+	r.message_rc = -MQ_E_IO;
+	p = pub_in(1, 8, false);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_IO);
+	p = pub_in(2, 9, false);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_IO);
+	CHECK_EQ(drain(&s, 0), 0);
+	r.message_rc = 0;
+	CHECK_EQ(feed(&s, &p, 0), 0);   /* not marked: delivered now */
+	CHECK_EQ(r.messages, 5);
+	mq_session_free(&s);
+}
+
+static void test_v5_broker_packets(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	p = pub_in(0, 0, false);
+	p.u.publish.props.present = MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
+	p.u.publish.props.topic_alias = 1;
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_TOPIC_ALIAS);
+	CHECK_EQ(r.messages, 0);
+
+	p = (mq_packet){ .type = MQ_AUTH };
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_PROTOCOL);
+
+	p = (mq_packet){ .type = MQ_DISCONNECT };
+	p.u.disconnect.reason = 0x8E;
+	p.u.disconnect.props.present = MQ_PROP_BIT(MQ_PROP_REASON_STRING);
+	p.u.disconnect.props.reason_string = MQ_BYTES_STR("taken over");
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_DISCONNECTED);
+	CHECK_EQ(s.disconnect_reason, 0x8E);
+	CHECK(s.reason_string.len == 10 &&
+	      !memcmp(s.reason_string.ptr, "taken over", 10));
+	mq_session_free(&s);
+}
+
+/* Packets a client never receives, and packets before CONNACK. */
+static void test_unexpected(uint8_t v)
+{
+	static const mq_bytes filt[] = { MQ_BYTES_STR("u/f") };
+	static const uint8_t unsub_ok[] = { 0 };
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	setup(&s, &r, &cfg);
+	p = pub_in(0, 0, false);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);   /* no link */
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = (mq_packet){ .type = MQ_PINGRESP };
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = ack(MQ_PUBACK, 1, 0);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, false), 0);
+
+	p = (mq_packet){ .type = MQ_CONNECT };
+	p.u.connect.version = v;
+	p.u.connect.clean_start = true;
+	p.u.connect.client_id = MQ_BYTES_STR("x");
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = (mq_packet){ .type = MQ_SUBSCRIBE };
+	p.u.subscribe.packet_id = 3;
+	p.u.subscribe.entries = subs2;
+	p.u.subscribe.count = 1;
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = (mq_packet){ .type = MQ_UNSUBSCRIBE };
+	p.u.unsubscribe.packet_id = 3;
+	p.u.unsubscribe.filters = filt;
+	p.u.unsubscribe.count = 1;
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = (mq_packet){ .type = MQ_PINGREQ };
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p = suback(3, unsub_ok, v == MQ_V5 ? 1 : 0);
+	p.type = MQ_UNSUBACK;
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	if (v == MQ_V311) {
+		p = (mq_packet){ .type = MQ_DISCONNECT };
+		CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	}
+	p = suback(77, granted2, 1);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, 4242, 0, 0), -MQ_E_BAD_PACKET_ID);
+	CHECK_EQ(feed_ack(&s, MQ_PUBCOMP, 4242, 0, 0), -MQ_E_BAD_PACKET_ID);
+	mq_session_free(&s);
+}
+
+static void test_keepalive(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	cfg.keepalive = 10;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_deadline(&s), UINT64_MAX);
+	CHECK_EQ(mq_session_connect(&s, 1000), 0);
+	CHECK_EQ(mq_session_deadline(&s), UINT64_MAX);   /* until CONNACK */
+	drain(&s, 1000);
+	p = connack(false, 0);
+	CHECK_EQ(feed(&s, &p, 1000), 0);
+	/* nothing read for K/2 comes first */
+	CHECK_EQ(mq_session_deadline(&s), 6000);
+	CHECK_EQ(mq_session_tick(&s, 5999), 0);
+	CHECK_EQ(drain(&s, 5999), 0);
+	CHECK_EQ(mq_session_tick(&s, 6000), 0);
+	CHECK(s.ping_outstanding);
+	CHECK_EQ(mq_session_deadline(&s), 16000);
+	CHECK_EQ(mq_session_tick(&s, 6001), 0);   /* one PINGREQ only */
+	CHECK_EQ(drain(&s, 6000), 1);
+	CHECK_EQ(pk[0].type, MQ_PINGREQ);
+	/* PINGRESP: no error, timers start over */
+	p = (mq_packet){ .type = MQ_PINGRESP };
+	CHECK_EQ(feed(&s, &p, 7000), 0);
+	CHECK(!s.ping_outstanding);
+	CHECK_EQ(mq_session_deadline(&s), 12000);
+	CHECK_EQ(mq_session_tick(&s, 11000), 0);
+	CHECK_EQ(drain(&s, 11000), 0);
+	/* nothing written for K while the broker keeps talking */
+	mq_session_read(&s, 11000);
+	mq_session_read(&s, 15000);
+	CHECK_EQ(mq_session_deadline(&s), 16000);
+	CHECK_EQ(mq_session_tick(&s, 16000), 0);
+	CHECK_EQ(drain(&s, 16000), 1);
+	CHECK_EQ(pk[0].type, MQ_PINGREQ);
+	CHECK_EQ(mq_session_deadline(&s), 26000);
+	/* bytes after the PINGREQ count as life */
+	mq_session_read(&s, 20000);
+	CHECK_EQ(mq_session_deadline(&s), 30000);
+	CHECK_EQ(mq_session_tick(&s, 29999), 0);
+	/* silence for a whole K after that: dead */
+	CHECK_EQ(mq_session_tick(&s, 30000), -MQ_E_KEEPALIVE);
+	mq_session_link_lost(&s);
+	CHECK(!s.ping_outstanding);
+	CHECK_EQ(mq_session_deadline(&s), UINT64_MAX);
+
+	/* a link that dies right after CONNACK is given up at 1.5 K */
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(mq_session_tick(&s, 5000), 0);
+	CHECK_EQ(drain(&s, 5000), 1);
+	CHECK_EQ(pk[0].type, MQ_PINGREQ);
+	CHECK_EQ(mq_session_tick(&s, 14999), 0);
+	CHECK_EQ(mq_session_tick(&s, 15000), -MQ_E_KEEPALIVE);
+	mq_session_free(&s);
+
+	/* keepalive 0: no timer */
+	cfg.keepalive = 0;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(mq_session_deadline(&s), UINT64_MAX);
+	CHECK_EQ(mq_session_tick(&s, 1u << 30), 0);
+	CHECK_EQ(drain(&s, 0), 0);
+	mq_session_free(&s);
+}
+
+static void test_server_keepalive(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_props pr;
+	mq_session s;
+	rec r;
+
+	cfg.keepalive = 10;
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_SERVER_KEEPALIVE);
+	pr.server_keepalive = 30;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	drain(&s, 0);
+	CHECK_EQ(feed_connack_props(&s, &pr, 0), 0);
+	CHECK_EQ(s.keepalive, 30);
+	CHECK_EQ(mq_session_deadline(&s), 15000);
+	mq_session_free(&s);
+}
+
+/* 5.0: after a reconnect the broker's Receive Maximum may be smaller than
+ * what is in flight: the rest goes out as acks make room. */
+static void test_resend_within_window(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_packet p;
+	mq_props pr;
+	mq_session s;
+	rec r;
+	uint16_t id[4];
+	size_t i;
+
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(pub(&s, 1, "rw"), (long long)i + 1);
+	CHECK_EQ(drain(&s, 0), 4);
+	for (i = 0; i < 4; i++)
+		id[i] = pk[i].u.publish.packet_id;
+	mq_session_link_lost(&s);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	drain(&s, 0);
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM);
+	pr.receive_maximum = 2;
+	p = connack(true, 0);
+	p.u.connack.props = pr;
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(drain(&s, 0), 2);
+	CHECK(pk[0].u.publish.packet_id == id[0] && pk[0].u.publish.dup);
+	CHECK(pk[1].u.publish.packet_id == id[1]);
+	CHECK(!mq_session_can_publish(&s, 1));
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[1], 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].u.publish.packet_id == id[2] && pk[0].u.publish.dup);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[0], 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].u.publish.packet_id == id[3]);
+	CHECK(!mq_session_can_publish(&s, 1));
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[2], 0, 0), 0);
+	CHECK(mq_session_can_publish(&s, 1));
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[3], 0, 0), 0);
+	CHECK_EQ(r.delivered, 4);
+	CHECK(r.tags[0] == 2 && r.tags[1] == 1 && r.tags[2] == 3 &&
+	      r.tags[3] == 4);
+	mq_session_free(&s);
+}
+
+/* 5.0: an assigned client id is used on the next connect. */
+static void test_assigned_id(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_props pr;
+	mq_session s;
+	rec r;
+
+	cfg.client_id = (mq_bytes){ NULL, 0 };
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_ASSIGNED_CLIENT_ID);
+	pr.assigned_client_id = MQ_BYTES_STR("auto-123");
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].u.connect.client_id.len, 0);
+	CHECK_EQ(feed_connack_props(&s, &pr, 0), 0);
+	mq_session_link_lost(&s);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].u.connect.client_id.len == 8 &&
+	      !memcmp(pk[0].u.connect.client_id.ptr, "auto-123", 8));
+	mq_session_free(&s);
+}
+
+static void test_disconnect_and_output(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	size_t len, half;
+	const uint8_t *out;
+	uint8_t copy[64];
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(pub(&s, 0, "o"), 1);
+	out = mq_session_output(&s, &len);
+	CHECK(out != NULL && len > 4 && len < sizeof copy);
+	memcpy(copy, out, len);
+	/* a partial write leaves the rest in order */
+	half = len / 2;
+	mq_session_written(&s, half, 5);
+	CHECK_EQ(s.last_write_ms, 5);
+	out = mq_session_output(&s, &len);
+	CHECK(out != NULL && !memcmp(out, copy + half, len));
+	mq_session_written(&s, len, 6);
+	CHECK(mq_session_output(&s, &len) == NULL);
+	CHECK_EQ(s.out_start, 0);
+
+	r.nlog = 0;
+	CHECK_EQ(mq_session_disconnect(&s, 0, 0), 0);
+	CHECK_EQ(s.state, MQ_S_CLOSING);
+	CHECK(strcmp(r.log[0], "CONNECTED -> CLOSING") == 0);
+	CHECK(!mq_session_can_publish(&s, 0));
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_DISCONNECT);
+	mq_session_link_lost(&s);
+	CHECK(strcmp(r.log[1], "CLOSING -> DISCONNECTED") == 0);
+	mq_session_free(&s);
+}
+
+/* The output stays bounded: publishing stops above the high-water mark. */
+static void test_high_water(uint8_t v)
+{
+	static uint8_t payload[4096];
+	mq_session_config cfg = base_cfg(v);
+	mq_message m = { .qos = 0, .topic = MQ_BYTES_STR("hw") };
+	mq_session s;
+	rec r;
+	size_t len, n = 0;
+
+	m.payload = (mq_bytes){ payload, sizeof payload };
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	while (mq_session_can_publish(&s, 0) && n < 1000) {
+		CHECK(mq_session_publish(&s, &m, 0) > 0);
+		n++;
+	}
+	CHECK(n < 1000);
+	CHECK_EQ(mq_session_publish(&s, &m, 0), -MQ_E_WOULD_BLOCK);
+	mq_session_output(&s, &len);
+	CHECK(len <= MQ_OUT_HIGH_WATER + sizeof payload + 16);
+	CHECK(s.out_cap <= 2 * (MQ_OUT_HIGH_WATER + sizeof payload + 16));
+	mq_session_free(&s);
+}
+
+static void test_free_zeroed(void)
+{
+	mq_session s;
+
+	memset(&s, 0, sizeof s);
+	mq_session_free(&s);
+	mq_session_free(&s);
+	CHECK(strcmp(mq_session_state_name(MQ_S_CONNECTED), "CONNECTED") == 0);
+}
+
+int main(void)
+{
+	static const uint8_t versions[] = { MQ_V311, MQ_V5 };
+	size_t i;
+
+	for (i = 0; i < sizeof versions; i++) {
+		uint8_t v = versions[i];
+
+		test_connect_golden(v);
+		test_connect_fields(v);
+		test_connack(v);
+		test_qos_round_trip(v);
+		test_window(v);
+		test_publish_limits(v);
+		test_ids_never_reused(v);
+		test_resume_session(v);
+		test_fresh_session(v);
+		test_subscribe_resend(v);
+		test_inbound(v);
+		test_unexpected(v);
+		test_keepalive(v);
+		test_disconnect_and_output(v);
+		test_high_water(v);
+	}
+	test_v5_refusals();
+	test_receive_maximum();
+	test_v5_broker_packets();
+	test_server_keepalive();
+	test_resend_within_window();
+	test_assigned_id();
+	test_free_zeroed();
+	return unit_done("test_session");
+}
