@@ -270,11 +270,10 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 		return EXIT_USAGE;
 	}
 	if (rc < 0) {
-		int code = run_failure(&a->base, c, rc);
-		if (missing)
-			errorf("mqpub", "%llu of %llu messages not acknowledged",
-			       missing, a->published);
-		return code;
+		char detail[96];
+		snprintf(detail, sizeof detail, "%llu of %llu messages not acknowledged",
+			 missing, a->published);
+		return run_failure(&a->base, c, rc, missing ? detail : NULL);
 	}
 	if (a->refused) {
 		errorf("mqpub", "%llu of %llu messages refused by the broker: %s",

@@ -257,7 +257,7 @@ static int sub_result(sub_app *a, mq_client *c, int rc)
 		return EXIT_OK;
 	}
 	if (rc < 0)
-		return run_failure(&a->base, c, rc);
+		return run_failure(&a->base, c, rc, NULL);
 	return EXIT_OK;
 }
 

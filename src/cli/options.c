@@ -47,7 +47,6 @@ void common_defaults(common_opts *o, const char *prog, unsigned long tries)
 	o->host = "localhost";
 	o->keepalive = 60;
 	o->version = MQ_V5;
-	o->max_inflight = 100;
 	o->reconnect_min = 100;
 	o->reconnect_max = 30000;
 	o->reconnect_tries = tries;
@@ -65,7 +64,7 @@ static int parse_qos(common_opts *o, const char *name, const char *arg,
 
 static int parse_version(common_opts *o, const char *arg)
 {
-	if (!strcmp(arg, "311") || !strcmp(arg, "mqttv311") || !strcmp(arg, "4"))
+	if (!strcmp(arg, "311") || !strcmp(arg, "mqttv311"))
 		o->version = MQ_V311;
 	else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5"))
 		o->version = MQ_V5;
@@ -91,6 +90,9 @@ static int parse_url_option(common_opts *o, const char *arg)
 	}
 	if (u.tls)
 		o->tls.enabled = true;
+	unsigned long port;
+	if (u.port && parse_number(o->prog, "the port in --url", u.port, 1, 65535, &port) < 0)
+		return -1;
 	o->host = u.host;
 	if (u.port)
 		o->port = u.port;
@@ -359,7 +361,7 @@ void common_usage(FILE *f)
 "      --will-payload MSG     will message payload\n"
 "      --will-qos QOS         will message QoS\n"
 "      --will-retain          retain the will message\n"
-"      --max-inflight N       QoS 1/2 messages in flight at once (default 100)\n"
+"      --max-inflight N       QoS 1/2 messages in flight (default 100; 20 for 3.1.1)\n"
 "      --reconnect-min MS     first reconnect delay (default 100)\n"
 "      --reconnect-max MS     longest reconnect delay (default 30000)\n"
 "      --reconnect-tries N    give up after N failed reconnects (0 = never)\n"
@@ -401,7 +403,10 @@ void common_session_config(const common_opts *o, mq_session_config *sc)
 		sc->will_qos = o->will_qos;
 		sc->will_retain = o->will_retain;
 	}
-	sc->max_inflight = (uint16_t)o->max_inflight;
+	/* 3.1.1 has no Receive Maximum: stay within mosquitto's default of
+	 * 20 incoming QoS 2 messages, past which it drops the connection. */
+	sc->max_inflight = (uint16_t)(o->max_inflight ? o->max_inflight
+				      : o->version == MQ_V5 ? 100 : 20);
 	sc->max_packet = 0;
 }
 

@@ -68,23 +68,26 @@ void run_debug_events(tool_base *b, mq_session_events *ev,
 	cc->notice_ctx = b;
 }
 
-int run_failure(const tool_base *b, const mq_client *c, int rc)
+int run_failure(const tool_base *b, const mq_client *c, int rc,
+		const char *detail)
 {
 	const char *why = c->err[0] ? c->err : mq_strerror(rc);
+	const char *sep = detail ? "; " : "";
+	detail = detail ? detail : "";
 	switch (-rc) {
 	case MQ_E_REFUSED:
-		fprintf(stderr, "%s: connection refused by broker: %s\n", b->prog,
+		fprintf(stderr, "%s: connection refused by broker: %s%s%s\n", b->prog,
 			mq_reason_text(b->version, MQ_CONNACK,
-				       c->session.connack_reason));
+				       c->session.connack_reason), sep, detail);
 		return EXIT_REFUSED;
 	case MQ_E_TIMEOUT:
-		fprintf(stderr, "%s: timed out\n", b->prog);
+		fprintf(stderr, "%s: timed out%s%s\n", b->prog, sep, detail);
 		return EXIT_TIMEOUT;
 	case MQ_E_TLS:
-		fprintf(stderr, "%s: %s\n", b->prog, why);
+		fprintf(stderr, "%s: %s%s%s\n", b->prog, why, sep, detail);
 		return EXIT_TLS;
 	default:
-		fprintf(stderr, "%s: %s\n", b->prog, why);
+		fprintf(stderr, "%s: %s%s%s\n", b->prog, why, sep, detail);
 		return EXIT_NETWORK;
 	}
 }
