@@ -75,6 +75,46 @@ static int parse_version(common_opts *o, const char *arg)
 	return 0;
 }
 
+/* One broker of the failover list; port may be NULL (the default). */
+static int add_endpoint(common_opts *o, char *host, char *port)
+{
+	unsigned long n;
+	if (port && parse_number(o->prog, "the port of a broker", port, 1, 65535, &n) < 0)
+		return -1;
+	if (o->nendpoints >= MAX_ENDPOINTS) {
+		errorf(o->prog, "too many brokers (at most %d)", MAX_ENDPOINTS);
+		return -1;
+	}
+	o->endpoints[o->nendpoints++] = (mq_endpoint){ host, port };
+	return 0;
+}
+
+/* -h host1[:port],host2[:port],... */
+static int add_host_list(common_opts *o)
+{
+	char *list = strdup(o->host), *save = NULL;
+	if (!list) {
+		errorf(o->prog, "out of memory");
+		return -1;
+	}
+	for (char *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *host, *port;
+		const char *why;
+		if (mq_hostport_parse(item, &host, &port, &why) < 0) {
+			errorf(o->prog, "bad host '%s': %s", item, why);
+			return -1;
+		}
+		if (add_endpoint(o, host, port) < 0)
+			return -1;
+	}
+	if (o->nendpoints == 0) {
+		errorf(o->prog, "bad host '%s': no host", o->host);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_url_option(common_opts *o, const char *arg)
 {
 	char *copy = strdup(arg);
@@ -90,12 +130,8 @@ static int parse_url_option(common_opts *o, const char *arg)
 	}
 	if (u.tls)
 		o->tls.enabled = true;
-	unsigned long port;
-	if (u.port && parse_number(o->prog, "the port in --url", u.port, 1, 65535, &port) < 0)
+	if (add_endpoint(o, u.host, u.port) < 0)
 		return -1;
-	o->host = u.host;
-	if (u.port)
-		o->port = u.port;
 	if (u.user) {
 		o->username = u.user;
 		o->has_username = true;
@@ -187,7 +223,7 @@ int common_option(common_opts *o, int opt, char *arg)
 	if (r != 0)
 		return r;
 	switch (opt) {
-	case 'h': o->host = arg; break;
+	case 'h': o->host = arg; o->host_given = true; break;
 	case 'L': return parse_url_option(o, arg) < 0 ? -1 : 1;
 	case 'i': o->client_id = arg; break;
 	case 'I': o->id_prefix = arg; break;
@@ -276,6 +312,11 @@ int common_finish(common_opts *o)
 		return -1;
 	if (!o->port)
 		o->port = o->tls.enabled ? "8883" : "1883";
+	if ((o->host_given || o->nendpoints == 0) && add_host_list(o) < 0)
+		return -1;
+	for (size_t i = 0; i < o->nendpoints; i++)
+		if (!o->endpoints[i].port)
+			o->endpoints[i].port = o->port;
 	if (o->no_clean && !o->client_id) {
 		errorf(o->prog, "-c/--no-clean needs a client id (-i ID)");
 		return -1;
@@ -343,9 +384,11 @@ void common_usage(FILE *f)
 {
 	fputs(
 "Connection:\n"
-"  -h, --host HOST            broker host (default localhost)\n"
+"  -h, --host HOST[,HOST...]  broker host[:port], others tried in turn on\n"
+"                             failure (default localhost)\n"
 "  -p, --port PORT            broker port (default 1883)\n"
 "  -L, --url URL              mqtt://[user[:pass]@]host[:port][/topic]\n"
+"                             (repeatable: brokers tried in turn)\n"
 "  -i, --id ID                client id (default: program name and random hex)\n"
 "  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
 "  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"
@@ -413,8 +456,8 @@ void common_session_config(const common_opts *o, mq_session_config *sc)
 void common_client_config(const common_opts *o, mq_client_config *cc)
 {
 	memset(cc, 0, sizeof *cc);
-	cc->endpoint.host = o->host;
-	cc->endpoint.port = o->port;
+	cc->endpoints = o->endpoints;
+	cc->endpoint_count = o->nendpoints;
 	cc->tls = &o->tls;
 	cc->connect_timeout_ms = 10000;
 	cc->reconnect_min_ms = (uint32_t)o->reconnect_min;

@@ -23,9 +23,13 @@ enum {
 	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
 };
 
+#define MAX_ENDPOINTS 16
+
 typedef struct common_opts {
 	const char *prog;            /* "mqpub" or "mqsub" */
-	char *host, *port;
+	char *host, *port;           /* -h (a comma-separated list), -p */
+	mq_endpoint endpoints[MAX_ENDPOINTS];   /* -L ones, then -h ones */
+	size_t nendpoints;
 	char *url_topic;             /* topic part of -L */
 	char *client_id, *id_prefix;
 	char *username, *password;
@@ -43,7 +47,7 @@ typedef struct common_opts {
 	unsigned long max_inflight;
 	unsigned long reconnect_min, reconnect_max, reconnect_tries;
 	bool no_reconnect;
-	bool debug;
+	bool debug, host_given;
 	mq_tls_config tls;
 	char client_id_buf[64];
 } common_opts;

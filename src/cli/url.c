@@ -47,10 +47,9 @@ static int split_userinfo(char *ui, mq_url *out)
 	return percent_decode(out->user);
 }
 
-/* "host[:port]" or "[v6]:port". */
-static int split_hostport(char *hp, mq_url *out, const char **why)
+int mq_hostport_parse(char *hp, char **host, char **port, const char **why)
 {
-	char *port = NULL;
+	char *p = NULL;
 	if (*hp == '[') {
 		char *end = strchr(hp, ']');
 		if (!end) {
@@ -58,28 +57,30 @@ static int split_hostport(char *hp, mq_url *out, const char **why)
 			return -1;
 		}
 		*end = '\0';
-		out->host = hp + 1;
+		*host = hp + 1;
 		if (end[1] == ':')
-			port = end + 2;
+			p = end + 2;
 		else if (end[1]) {
 			*why = "unexpected text after ']'";
 			return -1;
 		}
 	} else {
-		out->host = hp;
-		port = strchr(hp, ':');
-		if (port)
-			*port++ = '\0';
+		*host = hp;
+		p = strchr(hp, ':');
+		if (p && strchr(p + 1, ':'))
+			p = NULL;       /* a bare IPv6 address: no port */
+		else if (p)
+			*p++ = '\0';
 	}
-	if (!*out->host) {
+	if (!**host) {
 		*why = "no host";
 		return -1;
 	}
-	if (port && !*port) {
+	if (p && !*p) {
 		*why = "empty port";
 		return -1;
 	}
-	out->port = port;
+	*port = p;
 	return 0;
 }
 
@@ -115,5 +116,5 @@ int mq_url_parse(char *s, mq_url *out, const char **why)
 		}
 		s = at + 1;
 	}
-	return split_hostport(s, out, why);
+	return mq_hostport_parse(s, &out->host, &out->port, why);
 }

@@ -9,6 +9,10 @@ typedef struct mq_url {
 	int tls;               /* 1 for mqtts:// */
 } mq_url;
 
+/* Split "host[:port]", "[v6]:port" or a bare IPv6 address in place;
+ * *port is NULL when absent.  Returns 0, or -1 with *why set. */
+int mq_hostport_parse(char *s, char **host, char **port, const char **why);
+
 /* Split a writable copy of the URL in place.  Returns 0, or -1 with *why
  * set to a static reason. */
 int mq_url_parse(char *s, mq_url *out, const char **why);

@@ -127,16 +127,17 @@ static int open_link(mq_client *c)
 		if (c->cfg.deadline_ms - now < (uint64_t)timeout)
 			timeout = (int)(c->cfg.deadline_ms - now);
 	}
+	const mq_endpoint *ep = &c->cfg.endpoints[c->endpoint];
 	int rc = c->cfg.tls && c->cfg.tls->enabled
-		? mq_tls_connect(&c->transport, &c->cfg.endpoint, c->cfg.tls, timeout)
-		: mq_tcp_connect(&c->transport, &c->cfg.endpoint, timeout);
+		? mq_tls_connect(&c->transport, ep, c->cfg.tls, timeout)
+		: mq_tcp_connect(&c->transport, ep, timeout);
 	bool past_deadline = c->cfg.deadline_ms && mq_now_ms() >= c->cfg.deadline_ms;
 	if (rc == -MQ_E_TIMEOUT && !past_deadline)
 		rc = -MQ_E_CONNECT;   /* the connect timeout, not -W */
 	if (rc < 0) {
 		char what[300];
 		snprintf(what, sizeof what, "cannot connect to %s:%s",
-			 c->cfg.endpoint.host, c->cfg.endpoint.port);
+			 ep->host, ep->port);
 		set_err(c, what, rc, c->transport.err);
 		return rc;
 	}
@@ -153,19 +154,35 @@ static int open_link(mq_client *c)
 	return 0;
 }
 
-/* Should a failed (re)connect be tried again? */
+/* Should a failed (re)connect be tried again?  Before the first
+ * connection every broker of the list gets one try, no more. */
 static bool may_retry(const mq_client *c)
 {
-	if (!c->ever_connected || !c->cfg.reconnect)
+	if (!c->ever_connected)
+		return c->failures < c->cfg.endpoint_count;
+	if (!c->cfg.reconnect)
 		return false;
 	return c->cfg.reconnect_tries == 0 || c->failures < c->cfg.reconnect_tries;
+}
+
+/* After a failure, the next attempt goes to the next broker. */
+static void next_endpoint(mq_client *c)
+{
+	if (c->cfg.endpoint_count > 1) {
+		c->endpoint = (c->endpoint + 1) % c->cfg.endpoint_count;
+		char line[300];
+		snprintf(line, sizeof line, "%.200s; trying %.40s:%.8s", c->err,
+			 c->cfg.endpoints[c->endpoint].host,
+			 c->cfg.endpoints[c->endpoint].port);
+		notice(c, line);
+	}
 }
 
 /* Bring the link up, waiting out the backoff between attempts. */
 static int establish(mq_client *c)
 {
 	for (;;) {
-		if (c->failures > 0) {
+		if (c->failures > 0 && c->ever_connected) {
 			int w = wait_until(c, mq_now_ms() + backoff_ms(c, c->failures));
 			if (w != 0)
 				return w;
@@ -174,6 +191,8 @@ static int establish(mq_client *c)
 		if (rc == 0)
 			return 0;
 		c->failures++;
+		if (may_retry(c))
+			next_endpoint(c);
 		if (rc == -MQ_E_TIMEOUT && c->cfg.deadline_ms &&
 		    mq_now_ms() >= c->cfg.deadline_ms)
 			return rc;

@@ -33,7 +33,8 @@ typedef struct mq_client_app {
 } mq_client_app;
 
 typedef struct mq_client_config {
-	mq_endpoint endpoint;
+	const mq_endpoint *endpoints;  /* brokers to try in turn (failover) */
+	size_t endpoint_count;         /* >= 1 */
 	const mq_tls_config *tls;    /* NULL or !enabled: plain TCP */
 	int connect_timeout_ms;      /* TCP connect + CONNACK */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
@@ -56,6 +57,7 @@ struct mq_client {
 	bool link_up;
 	bool ever_connected;
 	unsigned failures;           /* consecutive failed (re)connects */
+	size_t endpoint;             /* index of the broker tried last */
 	uint64_t connack_deadline;
 	uint64_t close_deadline;     /* give up on a clean DISCONNECT */
 	bool timed_out;              /* cfg.deadline_ms passed */
