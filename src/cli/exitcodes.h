@@ -11,8 +11,10 @@ enum mq_exit {
 	EXIT_REFUSED = 3,     /* broker refused the connection */
 	EXIT_TLS = 4,         /* TLS failure */
 	EXIT_TIMEOUT = 5,     /* -W expired */
-	EXIT_INCOMPLETE = 6   /* a QoS 1/2 message not acknowledged, or a
+	EXIT_INCOMPLETE = 6,  /* a QoS 1/2 message not acknowledged, or a
 	                         subscription refused */
+	EXIT_QUEUED = 7       /* mqpub --spool: kept in the spool, not yet
+	                         delivered */
 };
 
 #endif

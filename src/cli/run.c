@@ -68,26 +68,33 @@ void run_debug_events(tool_base *b, mq_session_events *ev,
 	cc->notice_ctx = b;
 }
 
+int run_describe(const tool_base *b, const mq_client *c, int rc,
+		 char *buf, size_t len)
+{
+	const char *why = c->err[0] ? c->err : mq_strerror(rc);
+	switch (-rc) {
+	case MQ_E_REFUSED:
+		snprintf(buf, len, "connection refused by broker: %s",
+			 mq_reason_text(b->version, MQ_CONNACK, c->session.connack_reason));
+		return EXIT_REFUSED;
+	case MQ_E_TIMEOUT:
+		snprintf(buf, len, "timed out");
+		return EXIT_TIMEOUT;
+	case MQ_E_TLS:
+		snprintf(buf, len, "%s", why);
+		return EXIT_TLS;
+	default:
+		snprintf(buf, len, "%s", why);
+		return EXIT_NETWORK;
+	}
+}
+
 int run_failure(const tool_base *b, const mq_client *c, int rc,
 		const char *detail)
 {
-	const char *why = c->err[0] ? c->err : mq_strerror(rc);
-	const char *sep = detail ? "; " : "";
-	detail = detail ? detail : "";
-	switch (-rc) {
-	case MQ_E_REFUSED:
-		fprintf(stderr, "%s: connection refused by broker: %s%s%s\n", b->prog,
-			mq_reason_text(b->version, MQ_CONNACK,
-				       c->session.connack_reason), sep, detail);
-		return EXIT_REFUSED;
-	case MQ_E_TIMEOUT:
-		fprintf(stderr, "%s: timed out%s%s\n", b->prog, sep, detail);
-		return EXIT_TIMEOUT;
-	case MQ_E_TLS:
-		fprintf(stderr, "%s: %s%s%s\n", b->prog, why, sep, detail);
-		return EXIT_TLS;
-	default:
-		fprintf(stderr, "%s: %s%s%s\n", b->prog, why, sep, detail);
-		return EXIT_NETWORK;
-	}
+	char what[400];
+	int code = run_describe(b, c, rc, what, sizeof what);
+	fprintf(stderr, "%s: %s%s%s\n", b->prog, what, detail ? "; " : "",
+		detail ? detail : "");
+	return code;
 }

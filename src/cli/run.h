@@ -22,6 +22,10 @@ int run_install_signals(mq_client_config *cc);
 void run_debug_events(tool_base *b, mq_session_events *ev,
 		      mq_client_config *cc);
 
+/* Describe a failed run (rc < 0) in buf, without the program name, and
+ * return its exit code. */
+int run_describe(const tool_base *b, const mq_client *c, int rc,
+		 char *buf, size_t len);
 /* Print the error for a failed run (rc < 0), with an optional detail
  * after "; ", on one line, and return its exit code. */
 int run_failure(const tool_base *b, const mq_client *c, int rc,
