@@ -398,6 +398,8 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 		errorf("mqpub", "%s", a->sp.err);
 		return EXIT_NETWORK;
 	}
+	if (a->spool_full)
+		return EXIT_INCOMPLETE;   /* the new message was not kept: said */
 	if (left > 0) {
 		char why[400];
 		if (rc < 0 && rc != -MQ_E_APP_STOP)
@@ -411,7 +413,7 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 	if (a->refused)
 		errorf("mqpub", "%llu messages refused by the broker: %s", a->refused,
 		       mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
-	return a->spool_full || a->refused || a->publish_error ? EXIT_INCOMPLETE : EXIT_OK;
+	return a->refused || a->publish_error ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 /* The exit code once the run is over, with one line on stderr if it
