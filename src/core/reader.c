@@ -11,7 +11,7 @@
 
 #include "reader.h"
 
-#define MQ_READER_INITIAL 1024
+#define MQ_READER_INITIAL 65536   /* one read() takes a burst of small packets */
 
 /* Largest frame accepted, header included. */
 static size_t frame_limit(const mq_reader *r)
