@@ -425,17 +425,16 @@ static int value_check(const mq_props *pr, uint8_t id)
 int mq_props_check(const mq_props *pr, uint8_t ctx)
 {
 	uint64_t bits = props_bits(pr);
-	uint8_t id;
 	int rc;
 
 	if (bits & ~allowed[ctx])
 		return -MQ_E_BAD_PROPERTY;
 	if (pr->user.len > MQ_MAX_REMAINING_LENGTH)
 		return -MQ_E_PACKET_TOO_LARGE;
-	for (id = 1; id <= MQ_PROP_LAST; id++) {
-		if (!(bits & MQ_PROP_BIT(id)))
-			continue;
-		rc = value_check(pr, id);
+	if (!bits)
+		return 0;
+	for (uint64_t b = bits; b; b &= b - 1) {
+		rc = value_check(pr, (uint8_t)__builtin_ctzll(b));
 		if (rc < 0)
 			return rc;
 	}
@@ -483,13 +482,13 @@ static void value_put(mq_wr *w, const mq_props *pr, uint8_t id)
  * pr->user appended last (§2.2.2.2 allows any order). */
 static void props_body(mq_wr *w, const mq_props *pr)
 {
-	uint64_t bits = props_bits(pr);
-	uint8_t id;
+	uint64_t bits = props_bits(pr) & ~MQ_PROP_BIT(MQ_PROP_USER_PROPERTY);
 
-	for (id = 1; id <= MQ_PROP_LAST; id++)
-		if ((bits & MQ_PROP_BIT(id)) && id != MQ_PROP_USER_PROPERTY)
-			value_put(w, pr, id);
-	user_put(w, pr);
+	/* Visit set bits only: most packets carry no property at all. */
+	for (; bits; bits &= bits - 1)
+		value_put(w, pr, (uint8_t)__builtin_ctzll(bits));
+	if (pr->user.len)
+		user_put(w, pr);
 }
 
 size_t mq_props_size(const mq_props *pr)

@@ -128,6 +128,7 @@ void mq_session_free(mq_session *s)
 	free(s->id_slot);
 	free(s->out);
 	free(s->assigned_id);
+	mq_pubtmpl_free(&s->tmpl);
 	s->slots = NULL;
 	s->id_slot = NULL;
 	s->out = NULL;
@@ -185,6 +186,18 @@ static int queue_packet(mq_session *s, const mq_packet *p)
 	if (n < 0)
 		return (int)n;
 	s->out_len += (size_t)n;
+	trace(s, true, p);
+	return 0;
+}
+
+/* A QoS 0 PUBLISH written from the template. */
+static int queue_template(mq_session *s, const mq_packet *p, size_t len)
+{
+	uint8_t *dst = out_reserve(s, len);
+
+	if (!dst)
+		return -MQ_E_NOMEM;
+	s->out_len += mq_pubtmpl_write(&s->tmpl, dst, 0, p->u.publish.payload);
 	trace(s, true, p);
 	return 0;
 }
@@ -543,7 +556,8 @@ bool mq_session_can_publish(const mq_session *s, uint8_t qos)
 	return qos == 0 || window_open(s);
 }
 
-static int publish_check(const mq_session *s, const mq_message *m)
+static int publish_check(const mq_session *s, const mq_message *m,
+			 bool topic_known)
 {
 	if (s->state != MQ_S_CONNECTED || out_pending(s) > MQ_OUT_HIGH_WATER)
 		return -MQ_E_WOULD_BLOCK;
@@ -551,7 +565,7 @@ static int publish_check(const mq_session *s, const mq_message *m)
 		return -MQ_E_BAD_QOS;
 	if (m->retain && !s->broker_retain_available)
 		return -MQ_E_PROTOCOL;
-	if (mq_topic_check(m->topic.ptr, m->topic.len) < 0)
+	if (!topic_known && mq_topic_check(m->topic.ptr, m->topic.len) < 0)
 		return -MQ_E_BAD_TOPIC;
 	if (m->qos > 0 && !window_open(s))
 		return -MQ_E_INFLIGHT_FULL;
@@ -559,9 +573,14 @@ static int publish_check(const mq_session *s, const mq_message *m)
 }
 
 /* Encoded size of the PUBLISH, checked against the broker's limit. */
-static long publish_length(const mq_session *s, const mq_packet *p)
+static long publish_length(const mq_session *s, const mq_packet *p,
+			   bool fast)
 {
-	long len = mq_encoded_length(s->cfg.version, p);
+	long len = fast ? (long)mq_pubtmpl_length(&s->tmpl, p->u.publish.payload.len)
+			: mq_encoded_length(s->cfg.version, p);
+
+	if (len == 0)
+		return -MQ_E_PACKET_TOO_LARGE;
 
 	if (len < 0)
 		return len;
@@ -571,7 +590,7 @@ static long publish_length(const mq_session *s, const mq_packet *p)
 }
 
 /* QoS 1/2: encode into the next slot, then copy onto the output. */
-static int publish_slot(mq_session *s, mq_packet *p, size_t len)
+static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast)
 {
 	mq_slot *slot;
 	size_t pos;
@@ -589,7 +608,8 @@ static int publish_slot(mq_session *s, mq_packet *p, size_t len)
 	if (!id)
 		return -MQ_E_INFLIGHT_FULL;
 	p->u.publish.packet_id = id;
-	n = mq_encode(slot->buf, slot->cap, s->cfg.version, p);
+	n = fast ? (long)mq_pubtmpl_write(&s->tmpl, slot->buf, id, p->u.publish.payload)
+		 : mq_encode(slot->buf, slot->cap, s->cfg.version, p);
 	if (n < 0) {
 		bit_clear(s->ids_out, id);
 		return (int)n;
@@ -617,9 +637,6 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 	int rc;
 
 	(void)now_ms;
-	rc = publish_check(s, m);
-	if (rc < 0)
-		return rc;
 	p.u.publish.qos = m->qos;
 	p.u.publish.retain = m->retain;
 	p.u.publish.topic = m->topic;
@@ -627,10 +644,19 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 	p.u.publish.packet_id = m->qos ? 1 : 0;   /* sized like the real id */
 	if (m->props && is_v5(s))
 		p.u.publish.props = *m->props;
-	len = publish_length(s, &p);
+	bool fast = mq_pubtmpl_match(&s->tmpl, s->cfg.version, &p.u.publish);
+	rc = publish_check(s, m, fast);
+	if (rc < 0)
+		return rc;
+	if (!fast && mq_pubtmpl_eligible(&p.u.publish))
+		fast = mq_pubtmpl_build(&s->tmpl, s->cfg.version, &p.u.publish) == 0;
+	len = publish_length(s, &p, fast);
 	if (len < 0)
 		return len;
-	rc = m->qos ? publish_slot(s, &p, (size_t)len) : queue_packet(s, &p);
+	if (m->qos)
+		rc = publish_slot(s, &p, (size_t)len, fast);
+	else
+		rc = fast ? queue_template(s, &p, (size_t)len) : queue_packet(s, &p);
 	if (rc < 0)
 		return rc;
 	return (long long)s->next_tag++;

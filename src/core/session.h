@@ -17,6 +17,7 @@
 #define MQ_SESSION_H
 
 #include "codec.h"
+#include "pubtmpl.h"
 
 enum mq_session_state {
 	MQ_S_DISCONNECTED,   /* no link; mq_session_connect() starts one */
@@ -111,6 +112,8 @@ typedef struct mq_session {
 	uint64_t next_tag;
 	uint8_t ids_out[8192];          /* bitmap: outbound ids in use */
 	uint8_t ids_in_qos2[8192];      /* bitmap: inbound QoS 2 awaiting PUBREL */
+
+	mq_pubtmpl tmpl;                /* the last PUBLISH head, reused */
 
 	/* Broker limits learned from CONNACK (5.0). */
 	uint8_t broker_max_qos;

@@ -1,0 +1,39 @@
+/* pubtmpl.h - a PUBLISH encoded once up to its payload, for the next
+ * message with the same topic, QoS and retain flag and no properties.
+ *
+ * mqpub -l sends thousands of such messages; validating and encoding the
+ * same topic for each cost more than everything else.  The template is
+ * built by mq_encode() (so it is checked like any packet) and reused by
+ * copying: fixed header, remaining length, body, packet id, payload.
+ */
+#ifndef MQ_PUBTMPL_H
+#define MQ_PUBTMPL_H
+
+#include "codec.h"
+
+typedef struct mq_pubtmpl {
+	uint8_t *body;       /* topic, packet id (QoS > 0), empty properties */
+	size_t len, cap;
+	size_t topic_len;
+	uint8_t hdr;         /* first fixed-header byte */
+	uint8_t version, qos;
+	bool retain, valid;
+} mq_pubtmpl;
+
+void mq_pubtmpl_free(mq_pubtmpl *t);
+/* Can p be written from t?  (Same version, topic, QoS, retain; no DUP and
+ * no properties.) */
+bool mq_pubtmpl_match(const mq_pubtmpl *t, uint8_t version, const mq_publish *p);
+/* Does p qualify for a template at all (no properties, no DUP)? */
+bool mq_pubtmpl_eligible(const mq_publish *p);
+/* Build t from p (validated by the encoder).  Returns 0 or -MQ_E_*. */
+int mq_pubtmpl_build(mq_pubtmpl *t, uint8_t version, const mq_publish *p);
+/* Whole encoded length of a PUBLISH with a payload of payload_len bytes,
+ * or 0 when that exceeds the protocol's maximum. */
+size_t mq_pubtmpl_length(const mq_pubtmpl *t, size_t payload_len);
+/* Write the PUBLISH (dst holds mq_pubtmpl_length() bytes); returns the
+ * bytes written. */
+size_t mq_pubtmpl_write(const mq_pubtmpl *t, uint8_t *dst, uint16_t packet_id,
+			mq_bytes payload);
+
+#endif
