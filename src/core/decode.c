@@ -341,7 +341,10 @@ long mq_decode(const uint8_t *buf, size_t len, uint8_t version,
 	int rc, hl;
 	mq_cur c;
 
-	memset(out, 0, sizeof *out);
+	/* Zero what the getter fills: a PUBLISH, the hot path, is half the
+	 * size of the largest member. */
+	memset(out, 0, len && buf[0] >> 4 == MQ_PUBLISH
+	       ? offsetof(mq_packet, u) + sizeof out->u.publish : sizeof *out);
 	if (version != MQ_V311 && version != MQ_V5)
 		return -MQ_E_PROTOCOL;
 	if (len == 0)

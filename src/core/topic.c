@@ -39,6 +39,10 @@ int mq_utf8_check(const uint8_t *s, size_t len)
 	if (len > 65535)
 		return -MQ_E_BAD_UTF8;
 	while (i < len) {
+		if (s[i] - 1u < 0x7Fu) {   /* ASCII but NUL: the common case */
+			i++;
+			continue;
+		}
 		size_t n = utf8_seq(s + i, len - i);
 
 		if (n == 0)
