@@ -13,6 +13,7 @@
 
 #define READS_PER_WAKEUP 16
 #define LINGER_MS 1000
+#define STABLE_LINK_MS 5000   /* up this long: the broker is back for good */
 
 uint64_t mq_now_ms(void)
 {
@@ -229,10 +230,10 @@ static int handle_packets(mq_client *c)
 		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
 		if (rc < 0)
 			return rc;
-		if (c->session.state == MQ_S_CONNECTED && !c->ever_connected)
+		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
 			c->ever_connected = true;
-		if (c->session.state == MQ_S_CONNECTED)
-			c->failures = 0;
+			c->connected_at = mq_now_ms();
+		}
 	}
 	if (r < 0)
 		set_err(c, "malformed packet from broker", r, NULL);
@@ -463,10 +464,13 @@ static int on_link_failure(mq_client *c, int rc)
 	link_down(c);
 	if (!link_failure(c, rc))
 		return rc;
-	if (!was_connected)
-		c->failures++;
-	else
-		c->failures = 1;
+	/* A link that dies soon after its CONNACK counts as one more failed
+	 * attempt: a broker that accepts and drops at once must not keep us
+	 * reconnecting without backoff, nor past --reconnect-tries. */
+	bool short_lived = !was_connected ||
+		mq_now_ms() - c->connected_at < STABLE_LINK_MS;
+	c->failures = short_lived ? c->failures + 1 : 1;
+	c->connected_at = 0;
 	if (!may_retry(c))
 		return rc;
 	char line[400];

@@ -59,6 +59,7 @@ struct mq_client {
 	unsigned failures;           /* consecutive failed (re)connects */
 	size_t endpoint;             /* index of the broker tried last */
 	uint64_t connack_deadline;
+	uint64_t connected_at;       /* when the current link got its CONNACK */
 	uint64_t close_deadline;     /* give up on a clean DISCONNECT */
 	bool timed_out;              /* cfg.deadline_ms passed */
 	uint32_t rng;

@@ -75,8 +75,7 @@ wait_pid() {
 		fi
 		sleep 0.02
 	done
-	wait "$pid" 2>/dev/null
-	WAIT_STATUS=$?
+	if wait "$pid" 2>/dev/null; then WAIT_STATUS=0; else WAIT_STATUS=$?; fi
 	return 0
 }
 
@@ -137,7 +136,7 @@ broker_launch() {
 	end=$(( $(now_ms) + 10000 ))
 	while (( $(now_ms) < end )); do
 		if ! alive "$BROKER_PID"; then
-			wait "$BROKER_PID" 2>/dev/null
+			wait "$BROKER_PID" 2>/dev/null || true
 			BROKER_PID=
 			return 1
 		fi
@@ -250,12 +249,13 @@ log_lines() {
 }
 
 # wait_log REGEX COUNT TIMEOUT: wait until the broker log has COUNT lines
-# matching the extended REGEX.
+# matching the extended REGEX.  (Bats runs with set -e: a count of 0 makes
+# grep -c fail, hence the "|| true" on the polls below.)
 wait_log() {
 	local re=$1 n=$2 timeout=$3 end c
 	end=$(( $(now_ms) + timeout * 1000 ))
 	while :; do
-		c=$(grep -cE -- "$re" "$BROKER_LOG" 2>/dev/null)
+		c=$(grep -cE -- "$re" "$BROKER_LOG" 2>/dev/null) || true
 		(( ${c:-0} >= n )) && return 0
 		if (( $(now_ms) >= end )); then
 			echo "wait_log: '$re' seen ${c:-0} times, wanted $n within ${timeout}s" >&2
@@ -270,7 +270,7 @@ wait_for_lines() {
 	local f=$1 n=$2 timeout=$3 end c
 	end=$(( $(now_ms) + timeout * 1000 ))
 	while :; do
-		c=$(wc -l < "$f" 2>/dev/null)
+		c=$(wc -l < "$f" 2>/dev/null) || true
 		(( ${c:-0} >= n )) && return 0
 		if (( $(now_ms) >= end )); then
 			echo "wait_for_lines: $f has ${c:-0} lines, wanted $n within ${timeout}s" >&2
@@ -285,7 +285,7 @@ wait_for_bytes() {
 	local f=$1 n=$2 timeout=$3 end c
 	end=$(( $(now_ms) + timeout * 1000 ))
 	while :; do
-		c=$(stat -c %s "$f" 2>/dev/null)
+		c=$(stat -c %s "$f" 2>/dev/null) || true
 		(( ${c:-0} >= n )) && return 0
 		if (( $(now_ms) >= end )); then
 			echo "wait_for_bytes: $f has ${c:-0} bytes, wanted $n within ${timeout}s" >&2

@@ -104,8 +104,10 @@ after
 	pub_pid=$!
 	bg_track "$pub_pid"
 	fifo_writer "$T/fifo" "$T/go" 10000 20000
-	wait_for_lines "$T/out" 2000 30
-	(( $(wc -l < "$T/out") < 10000 )) && mid=yes
+	wait_for_lines "$T/out" 2000 30 || fail "before the restart: mqsub printed $(wc -l < "$T/out") lines;
+ mqpub $(alive "$pub_pid" && echo running || echo exited); broker got $(grep -c 'Received PUBLISH from stream-pub' "$BROKER_LOG") PUBLISH, sent $(grep -c 'Sending PUBLISH to stream-sub' "$BROKER_LOG");
+ mqpub stderr: $(head -c 500 "$T/pub.err"); mqsub stderr: $(head -c 500 "$T/out.err")"
+	if (( $(wc -l < "$T/out") < 10000 )); then mid=yes; fi
 	broker_restart
 	touch "$T/go"
 	wait_pid "$pub_pid" 90 || fail "mqpub did not finish within 90 s"
