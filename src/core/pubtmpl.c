@@ -30,13 +30,13 @@ bool mq_pubtmpl_match(const mq_pubtmpl *t, uint8_t version, const mq_publish *p)
 
 int mq_pubtmpl_build(mq_pubtmpl *t, uint8_t version, const mq_publish *p)
 {
+	t->valid = false;
 	mq_packet head = { .type = MQ_PUBLISH, .u.publish = *p };
 	head.u.publish.payload = (mq_bytes){ NULL, 0 };
 	head.u.publish.packet_id = p->qos ? 1 : 0;
 	long n = mq_encoded_length(version, &head);
 	if (n < 0)
 		return (int)n;
-	t->valid = false;
 	if ((size_t)n > t->cap) {
 		uint8_t *nb = realloc(t->body, (size_t)n);
 		if (!nb)
