@@ -20,6 +20,26 @@ _mqpub()
 		fi
 		return
 		;;
+	--cafile|--cert|--key|--key-password-file)
+		if declare -F _filedir >/dev/null 2>&1; then
+			_filedir
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		return
+		;;
+	--capath|--spool)
+		if declare -F _filedir >/dev/null 2>&1; then
+			_filedir -d
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
+		return
+		;;
+	--tls-version)
+		COMPREPLY=($(compgen -W '1.2' -- "$cur"))
+		return
+		;;
 	-q|--qos|--will-qos)
 		COMPREPLY=($(compgen -W '0 1 2' -- "$cur"))
 		return
@@ -28,7 +48,7 @@ _mqpub()
 		COMPREPLY=($(compgen -W '311 5' -- "$cur"))
 		return
 		;;
-	-h|--host)
+	-h|--host|--tls-servername)
 		if declare -F _known_hosts_real >/dev/null 2>&1; then
 			_known_hosts_real -- "$cur"
 		else
@@ -36,14 +56,14 @@ _mqpub()
 		fi
 		return
 		;;
-	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|-t|--topic|-m|--message)
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|-t|--topic|-m|--message)
 		# free-form argument: nothing to offer
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --debug --help --version --topic --message --file --stdin-file --stdin-line --null-message --retain
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes
 		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -t -m -f -s -l -n -r' -- "$cur"))
 	fi
 } &&

@@ -4,8 +4,9 @@
 # the man page, offered by the bash, zsh and fish completions and shown in
 # README.md; and nothing may be documented or completed that --help does
 # not list.  Also: the man pages are clean under mandoc -Tlint, the exit
-# status table 0-6 is in both pages and in README.md, and --version prints
-# "mqpub 0.1.0"-style output.
+# status table 0-7 is in both pages and in README.md, and --version prints
+# "mqpub 0.1.0"-style output; the completions parse and TLS has its own
+# section in both man pages and README.md.
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
@@ -241,12 +242,12 @@ check_synopsis() {
 	assert_output ''
 }
 
-@test "EXIT STATUS 0-6 is in both man pages, identical, and in README.md" {
+@test "EXIT STATUS 0-7 is in both man pages, identical, and in README.md" {
 	local tool code
 	for tool in mqpub mqsub; do
 		man_text "$tool" |
 		    sed -n '/^EXIT STATUS/,/^EXAMPLES/p' >"$BATS_TEST_TMPDIR/$tool.exit"
-		for code in 0 1 2 3 4 5 6; do
+		for code in 0 1 2 3 4 5 6 7; do
 			grep -qE "^[[:space:]]+$code([[:space:]]|\$)" \
 			    "$BATS_TEST_TMPDIR/$tool.exit" ||
 				fail "man/$tool.1: exit status $code is not in EXIT STATUS"
@@ -254,7 +255,7 @@ check_synopsis() {
 	done
 	run diff "$BATS_TEST_TMPDIR/mqpub.exit" "$BATS_TEST_TMPDIR/mqsub.exit"
 	assert_success
-	for code in 0 1 2 3 4 5 6; do
+	for code in 0 1 2 3 4 5 6 7; do
 		grep -qE "^\|[[:space:]]*\`?$code\`?[[:space:]]*\|" "$ROOT/README.md" ||
 			fail "README.md: exit status $code is not in the exit status table"
 	done
@@ -273,4 +274,30 @@ check_synopsis() {
 			assert_output "$tool $ver"
 		fi
 	done
+}
+
+@test "completions parse: bash -n, zsh -n, fish -n" {
+	local tool
+	for tool in mqpub mqsub; do
+		run bash -n "$ROOT/completions/$tool.bash"
+		assert_success
+		if command -v zsh >/dev/null 2>&1; then
+			run zsh -n "$ROOT/completions/_$tool"
+			assert_success
+		fi
+		if command -v fish >/dev/null 2>&1; then
+			run fish -n "$ROOT/completions/$tool.fish"
+			assert_success
+		fi
+	done
+}
+
+@test "TLS is documented: a TLS section in both man pages and in README.md" {
+	local tool
+	for tool in mqpub mqsub; do
+		man_text "$tool" | grep -qE '^TLS$' ||
+			fail "man/$tool.1 has no TLS section"
+	done
+	grep -qE '^#+ TLS$' "$ROOT/README.md" ||
+		fail "README.md has no TLS section"
 }
