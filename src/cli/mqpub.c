@@ -128,6 +128,10 @@ static int check_pub_opts(pub_opts *o)
 		errorf("mqpub", "--flush needs --spool DIR");
 		return -1;
 	}
+	if (o->flush && o->mode_count) {
+		errorf("mqpub", "--flush sends nothing new: drop -m, -f, -s, -l or -n");
+		return -1;
+	}
 	if (o->flush && o->mode_count == 0 && !o->topic)
 		return common_finish(&o->c);   /* only the spool is sent */
 	if (!o->topic) {
@@ -398,6 +402,9 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 		errorf("mqpub", "%s", a->sp.err);
 		return EXIT_NETWORK;
 	}
+	if (a->refused)
+		errorf("mqpub", "%llu messages refused by the broker, dropped from the spool: %s",
+		       a->refused, mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
 	if (a->spool_full)
 		return EXIT_INCOMPLETE;   /* the new message was not kept: said */
 	if (left > 0) {
@@ -410,9 +417,6 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 		       left, a->o->spool_dir, why);
 		return EXIT_QUEUED;
 	}
-	if (a->refused)
-		errorf("mqpub", "%llu messages refused by the broker: %s", a->refused,
-		       mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
 	return a->refused || a->publish_error ? EXIT_INCOMPLETE : EXIT_OK;
 }
 

@@ -248,7 +248,7 @@ static int sub_result(sub_app *a, mq_client *c, int rc)
 	}
 	if (a->refused)
 		return EXIT_INCOMPLETE;
-	if (rc == -MQ_E_TIMEOUT) {
+	if (rc == -MQ_E_TIMEOUT && c->ever_connected) {
 		if (a->o->count && a->received < a->o->count) {
 			errorf("mqsub", "timed out after %lu of %lu messages",
 			       a->received, a->o->count);

@@ -248,8 +248,9 @@ int common_option(common_opts *o, int opt, char *arg)
 	return 1;
 }
 
-/* A password given with -P wins over --password-file, which wins over
- * MQTT_PASSWORD (used only together with a user name). */
+/* -P and --password-file: the last one given wins.  MQTT_PASSWORD is
+ * used only when neither was given, and only with a user name (-u or in
+ * the URL). */
 static void password_from_env(common_opts *o)
 {
 	const char *env = getenv("MQTT_PASSWORD");
@@ -357,19 +358,21 @@ void report_bad_option(const char *prog, char **argv, int opt)
 		errorf(prog, "unknown option '%s' (see --help)", name);
 }
 
-/* Blank the password in "-P pw", "-Ppw", "--pw pw", "--pw=pw" and in
- * "mqtt://user:pw@host" URLs. */
+/* Blank the secrets in "-P pw", "-Ppw", "--pw pw", "--pw=pw", "--psk
+ * hex", "--psk=hex" and in "mqtt://user:pw@host" URLs. */
 void common_wipe_argv(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
-		if ((!strcmp(a, "-P") || !strcmp(a, "--pw")) && i + 1 < argc) {
+		if ((!strcmp(a, "-P") || !strcmp(a, "--pw") || !strcmp(a, "--psk")) &&
+		    i + 1 < argc) {
 			a = argv[++i];
 			memset(a, '*', strlen(a));
 		} else if (!strncmp(a, "-P", 2)) {
 			memset(a + 2, '*', strlen(a + 2));
-		} else if (!strncmp(a, "--pw=", 5)) {
-			memset(a + 5, '*', strlen(a + 5));
+		} else if (!strncmp(a, "--pw=", 5) || !strncmp(a, "--psk=", 6)) {
+			char *eq = strchr(a, '=') + 1;
+			memset(eq, '*', strlen(eq));
 		} else if (strstr(a, "://")) {
 			char *ui = strstr(a, "://") + 3;
 			char *at = strchr(ui, '@');
@@ -415,10 +418,11 @@ void common_usage(FILE *f)
 "\n", f);
 	tls_usage(f);
 	fputs("\n"
-"Environment: MQTT_PASSWORD is the password when -u is given without -P\n"
-"or --password-file.\n"
+"Environment: MQTT_PASSWORD is the password when a user name (-u or in the\n"
+"URL) is given without -P or --password-file.\n"
 "Exit status: 0 ok, 1 network or protocol error, 2 usage error, 3 refused\n"
-"by broker, 4 TLS failure, 5 timed out, 6 delivery incomplete.\n", f);
+"by broker, 4 TLS failure, 5 timed out, 6 delivery incomplete, 7 kept in\n"
+"mqpub's spool.\n", f);
 }
 
 void common_session_config(const common_opts *o, mq_session_config *sc)

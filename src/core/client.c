@@ -183,8 +183,8 @@ static void next_endpoint(mq_client *c)
 static int establish(mq_client *c)
 {
 	for (;;) {
-		if (c->failures > 0 && c->ever_connected) {
-			int w = wait_until(c, mq_now_ms() + backoff_ms(c, c->failures));
+		if (c->ever_connected) {   /* a reconnect: back off first */
+			int w = wait_until(c, mq_now_ms() + backoff_ms(c, c->failures + 1));
 			if (w != 0)
 				return w;
 		}
@@ -469,10 +469,12 @@ static int on_link_failure(mq_client *c, int rc)
 	 * reconnecting without backoff, nor past --reconnect-tries. */
 	bool short_lived = !was_connected ||
 		mq_now_ms() - c->connected_at < STABLE_LINK_MS;
-	c->failures = short_lived ? c->failures + 1 : 1;
+	c->failures = short_lived ? c->failures + 1 : 0;
 	c->connected_at = 0;
 	if (!may_retry(c))
 		return rc;
+	if (!was_connected)
+		next_endpoint(c);   /* no CONNACK from this one: try another */
 	char line[400];
 	snprintf(line, sizeof line, "%s; reconnecting", c->err);
 	notice(c, line);

@@ -56,7 +56,7 @@ struct mq_client {
 	mq_transport transport;
 	bool link_up;
 	bool ever_connected;
-	unsigned failures;           /* consecutive failed (re)connects */
+	unsigned failures;           /* failed attempts since the last stable link */
 	size_t endpoint;             /* index of the broker tried last */
 	uint64_t connack_deadline;
 	uint64_t connected_at;       /* when the current link got its CONNACK */
