@@ -99,8 +99,9 @@ static void set_mode(pub_opts *o, enum pub_mode m)
 }
 
 /* Returns 1 handled, 0 not ours, -1 error. */
-static int pub_option(pub_opts *o, int opt, char *arg)
+static int pub_option(void *tool, int opt, char *arg)
 {
+	pub_opts *o = tool;
 	switch (opt) {
 	case 't': o->topic = arg; break;
 	case 'm': o->message = arg; set_mode(o, MODE_MESSAGE); break;
@@ -156,35 +157,13 @@ static int check_pub_opts(pub_opts *o)
 /* Returns 0 to run, or an exit code + 1 (so 1 means exit 0). */
 static int parse_args(pub_opts *o, int argc, char **argv)
 {
-	int opt;
 	common_defaults(&o->c, "mqpub", 10);
 	o->spool_max = 10000;
 	o->spool_max_bytes = 64u << 20;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" COMMON_SHORT_OPTIONS "t:m:f:slnr",
-				  long_options, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			usage(stdout);
-			return EXIT_OK + 1;
-		}
-		if (opt == OPT_VERSION) {
-			printf("mqpub %s\n", MQ_VERSION);
-			return EXIT_OK + 1;
-		}
-		int r = pub_option(o, opt, optarg);
-		if (r == 0)
-			r = common_option(&o->c, opt, optarg);
-		if (r < 0)
-			return EXIT_USAGE + 1;
-		if (r == 0) {
-			report_bad_option("mqpub", argv, opt);
-			return EXIT_USAGE + 1;
-		}
-	}
-	if (optind < argc) {
-		errorf("mqpub", "unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE + 1;
-	}
+	tool_cli cli = { "t:m:f:slnr", long_options, pub_option, o, usage };
+	int r = parse_command_line(&o->c, &cli, argc, argv);
+	if (r)
+		return r;
 	return check_pub_opts(o) < 0 ? EXIT_USAGE + 1 : 0;
 }
 

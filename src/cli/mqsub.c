@@ -91,8 +91,9 @@ static mq_bytes bytes_of(const char *s)
 }
 
 /* Returns 1 handled, 0 not ours, -1 error. */
-static int sub_option(sub_opts *o, int opt, char *arg)
+static int sub_option(void *tool, int opt, char *arg)
 {
+	sub_opts *o = tool;
 	switch (opt) {
 	case 't':
 		if (check_filter("-t", arg, o->nsubs) < 0)
@@ -135,33 +136,11 @@ static int check_sub_opts(sub_opts *o)
 /* Returns 0 to run, or an exit code + 1 (so 1 means exit 0). */
 static int parse_args(sub_opts *o, int argc, char **argv)
 {
-	int opt;
 	common_defaults(&o->c, "mqsub", 0);
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":" COMMON_SHORT_OPTIONS "t:T:vNC:RE",
-				  long_options, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			usage(stdout);
-			return EXIT_OK + 1;
-		}
-		if (opt == OPT_VERSION) {
-			printf("mqsub %s\n", MQ_VERSION);
-			return EXIT_OK + 1;
-		}
-		int r = sub_option(o, opt, optarg);
-		if (r == 0)
-			r = common_option(&o->c, opt, optarg);
-		if (r < 0)
-			return EXIT_USAGE + 1;
-		if (r == 0) {
-			report_bad_option("mqsub", argv, opt);
-			return EXIT_USAGE + 1;
-		}
-	}
-	if (optind < argc) {
-		errorf("mqsub", "unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE + 1;
-	}
+	tool_cli cli = { "t:T:vNC:RE", long_options, sub_option, o, usage };
+	int r = parse_command_line(&o->c, &cli, argc, argv);
+	if (r)
+		return r;
 	return check_sub_opts(o) < 0 ? EXIT_USAGE + 1 : 0;
 }
 

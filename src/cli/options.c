@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "exitcodes.h"
 #include "options.h"
 #include "tls_options.h"
 #include "url.h"
@@ -346,7 +347,9 @@ int common_finish(common_opts *o)
 	return 0;
 }
 
-void report_bad_option(const char *prog, char **argv, int opt)
+/* Print the error for getopt's '?' (unknown option) or ':' (missing
+ * value), naming the option as the user wrote it. */
+static void report_bad_option(const char *prog, char **argv, int opt)
 {
 	const char *as_written = argv[optind - 1];
 	char shortname[3] = { '-', (char)optopt, '\0' };
@@ -356,6 +359,36 @@ void report_bad_option(const char *prog, char **argv, int opt)
 		errorf(prog, "option '%s' needs a value (see --help)", name);
 	else
 		errorf(prog, "unknown option '%s' (see --help)", name);
+}
+
+int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
+{
+	char shorts[128];
+	int opt;
+	snprintf(shorts, sizeof shorts, ":%s%s", COMMON_SHORT_OPTIONS, t->short_options);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shorts, t->long_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			t->usage(stdout);
+			return 0 + 1;
+		}
+		if (opt == OPT_VERSION) {
+			printf("%s %s\n", o->prog, MQ_VERSION);
+			return 0 + 1;
+		}
+		int r = t->option(t->tool, opt, optarg);
+		if (r == 0)
+			r = common_option(o, opt, optarg);
+		if (r == 0)
+			report_bad_option(o->prog, argv, opt);
+		if (r <= 0)
+			return EXIT_USAGE + 1;
+	}
+	if (optind < argc) {
+		errorf(o->prog, "unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE + 1;
+	}
+	return 0;
 }
 
 /* Blank the secrets in "-P pw", "-Ppw", "--pw pw", "--pw=pw", "--psk

@@ -107,9 +107,20 @@ int common_option(common_opts *o, int opt, char *arg);
 /* Checks after parsing (needs -i for -c, password sources, ...).  Returns
  * 0 or -1 after printing the error. */
 int common_finish(common_opts *o);
-/* Print the error for getopt's '?' (unknown option) or ':' (missing
- * value), naming the option as the user wrote it. */
-void report_bad_option(const char *prog, char **argv, int opt);
+/* How a tool plugs its own options into parse_command_line(). */
+typedef struct tool_cli {
+	const char *short_options;           /* the tool's, after the common */
+	const struct option *long_options;   /* the whole table */
+	/* 1 handled, 0 not the tool's, -1 after printing an error */
+	int (*option)(void *tool, int opt, char *arg);
+	void *tool;
+	void (*usage)(FILE *f);
+} tool_cli;
+
+/* getopt_long over argv: --help, --version, the tool's options, then the
+ * common ones; unknown options and stray arguments are usage errors.
+ * Returns 0 to go on, or the exit code + 1 (so 1 means exit 0). */
+int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv);
 /* Overwrite secrets in argv so ps(1) does not show them. */
 void common_wipe_argv(int argc, char **argv);
 /* The common part of --help. */

@@ -171,7 +171,7 @@ static int list_entries(spool *s)
 		}
 		spool_entry *en = &s->entries[s->nentries++];
 		memset(en, 0, sizeof *en);
-		snprintf(en->name, sizeof en->name, "%s", e->d_name);
+		memcpy(en->name, e->d_name, 25);   /* entry_name(): 24 chars + NUL */
 	}
 	closedir(d);
 	if (s->nentries)

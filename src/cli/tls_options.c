@@ -4,19 +4,9 @@
 
 #include "options.h"
 #include "tls_options.h"
+#include "url.h"
 
 #define MAX_PSK 64
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int b64val(char c)
 {
@@ -65,7 +55,7 @@ static int parse_psk(mq_tls_config *t, const char *prog, const char *arg)
 	if (len == 0 || len % 2 || len / 2 > MAX_PSK)
 		goto bad;
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hexval(arg[2 * i]), lo = hexval(arg[2 * i + 1]);
+		int hi = hex_digit_value(arg[2 * i]), lo = hex_digit_value(arg[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		psk[i] = (uint8_t)(hi * 16 + lo);

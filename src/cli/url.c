@@ -3,7 +3,7 @@
 
 #include "url.h"
 
-static int hexval(char c)
+int hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -23,7 +23,7 @@ static int percent_decode(char *s)
 			*w++ = *r;
 			continue;
 		}
-		int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+		int hi = hex_digit_value(r[1]), lo = hi < 0 ? -1 : hex_digit_value(r[2]);
 		if (lo < 0 || (hi == 0 && lo == 0))
 			return -1;
 		*w++ = (char)(hi * 16 + lo);

@@ -9,6 +9,9 @@ typedef struct mq_url {
 	int tls;               /* 1 for mqtts:// */
 } mq_url;
 
+/* 0..15 for a hex digit, -1 otherwise. */
+int hex_digit_value(char c);
+
 /* Split "host[:port]", "[v6]:port" or a bare IPv6 address in place;
  * *port is NULL when absent.  Returns 0, or -1 with *why set. */
 int mq_hostport_parse(char *s, char **host, char **port, const char **why);

@@ -630,7 +630,7 @@ static int verify_error(mq_transport *t, struct tls_impl *m)
 		for (char *p = info; *p; p++)
 			if (*p == '\n')
 				*p = p[1] ? ',' : '\0';
-		snprintf(part, sizeof part, "certificate verification failed: %s", info);
+		snprintf(part, sizeof part, "certificate verification failed: %.160s", info);
 		append(msg, sizeof msg, part);
 	}
 	if (!msg[0])
