@@ -2,6 +2,8 @@
 #   make            build build/bin/mqpub and build/bin/mqsub
 #   make check      unit tests, sanitizer build, Bats end-to-end tests
 #   make demo       build, start a throwaway broker, publish and subscribe
+#   make bench      side by side with mosquitto_pub/mosquitto_sub
+#   make fuzz       libFuzzer targets, $FUZZ_SECONDS each (default 60; clang)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -96,7 +98,11 @@ uninstall:
 	      $(DESTDIR)$(ZSHCOMPDIR)/_mqpub $(DESTDIR)$(ZSHCOMPDIR)/_mqsub \
 	      $(DESTDIR)$(FISHCOMPDIR)/mqpub.fish $(DESTDIR)$(FISHCOMPDIR)/mqsub.fish
 
-clean:
-	rm -rf build build-san
+fuzz:
+	@tools/ensure-deps
+	@tools/fuzz
 
-.PHONY: all unit san check demo bench install uninstall clean
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all unit san check demo bench fuzz install uninstall clean
