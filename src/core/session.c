@@ -777,11 +777,31 @@ static int on_pubrel(mq_session *s, const mq_ack *a)
 	return queue_ack(s, MQ_PUBCOMP, a->packet_id, reason);
 }
 
+/* An acknowledgement for an id we have nothing in flight under: a broker
+ * restarted from an older saved state repeats finished handshakes.  It is
+ * noted and ignored (a PUBREC answered with PUBREL, 0x92 "packet
+ * identifier not found" in 5.0, MQTT 5.0 §3.6.2.1), not fatal. */
+static int on_stray_ack(mq_session *s, const mq_ack *a, uint8_t type)
+{
+	char line[96];
+
+	if (s->ev.log) {
+		snprintf(line, sizeof line, "ignoring %s for packet id %u: not in flight",
+			 mq_type_name(type), a->packet_id);
+		s->ev.log(s->ev.ctx, line);
+	}
+	if (type != MQ_PUBREC)
+		return 0;
+	return queue_ack(s, MQ_PUBREL, a->packet_id, is_v5(s) ? 0x92 : 0);
+}
+
 static int on_puback(mq_session *s, const mq_ack *a)
 {
 	mq_slot *slot = slot_find(s, a->packet_id);
 
-	if (!slot || slot->stage != STAGE_PUBACK)
+	if (!slot)
+		return on_stray_ack(s, a, MQ_PUBACK);
+	if (slot->stage != STAGE_PUBACK)
 		return -MQ_E_BAD_PACKET_ID;
 	return slot_complete(s, slot, a->reason);
 }
@@ -792,7 +812,9 @@ static int on_pubrec(mq_session *s, const mq_ack *a)
 {
 	mq_slot *slot = slot_find(s, a->packet_id);
 
-	if (!slot || slot->stage == STAGE_PUBACK)
+	if (!slot)
+		return a->reason >= 0x80 ? 0 : on_stray_ack(s, a, MQ_PUBREC);
+	if (slot->stage == STAGE_PUBACK)
 		return -MQ_E_BAD_PACKET_ID;
 	if (a->reason >= 0x80) {
 		if (slot->stage != STAGE_PUBREC)
@@ -807,7 +829,9 @@ static int on_pubcomp(mq_session *s, const mq_ack *a)
 {
 	mq_slot *slot = slot_find(s, a->packet_id);
 
-	if (!slot || slot->stage != STAGE_PUBCOMP)
+	if (!slot)
+		return on_stray_ack(s, a, MQ_PUBCOMP);
+	if (slot->stage != STAGE_PUBCOMP)
 		return -MQ_E_BAD_PACKET_ID;
 	return slot_complete(s, slot, a->reason);
 }
