@@ -47,6 +47,8 @@ typedef struct pub_app {
 	size_t spool_next;           /* next of sp.msgs to publish */
 	uint64_t first_tag;          /* tag of sp.msgs[0] */
 	bool spool_full;
+	uint64_t restored_last_tag;  /* tags up to this: from --state-dir */
+	unsigned long long restored_done;
 } pub_app;
 
 static void usage(FILE *f)
@@ -172,6 +174,10 @@ static int parse_args(pub_opts *o, int argc, char **argv)
 static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
 {
 	pub_app *a = ctx;
+	if (tag <= a->restored_last_tag) {   /* a message of an earlier run */
+		a->restored_done++;
+		return;
+	}
 	if (a->spooling && tag >= a->first_tag && tag - a->first_tag < a->sp.nmsgs)
 		a->sp.msgs[tag - a->first_tag].done = true;
 	if (reason >= 0x80) {
@@ -475,6 +481,13 @@ int main(int argc, char **argv)
 
 	static mq_client c;
 	mq_client_init(&c, &cc, &sc, &ev, &app);
+	int restored = mq_client_restore(&c);
+	a.restored_last_tag = c.session.next_tag - 1;
+	if (restored < 0) {
+		errorf("mqpub", "%s", c.err);
+		mq_client_free(&c);
+		return EXIT_USAGE;
+	}
 	int rc = mq_client_run(&c);
 	int code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
 		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);

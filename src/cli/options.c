@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -244,6 +245,7 @@ int common_option(common_opts *o, int opt, char *arg)
 	case OPT_WILL_PAYLOAD: o->will_payload = arg; break;
 	case OPT_WILL_RETAIN: o->will_retain = true; break;
 	case OPT_NO_RECONNECT: o->no_reconnect = true; break;
+	case OPT_STATE_DIR: o->state_dir = arg; break;
 	default: return 0;
 	}
 	return 1;
@@ -308,6 +310,55 @@ static void make_client_id(common_opts *o)
 	o->client_id = o->client_id_buf;
 }
 
+/* mkdir -p, mode 0700. */
+static int make_dirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int rc = mkdir(path, 0700);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* With a kept session (-c), the session state lives in
+ * DIR/<client id>.state: --state-dir, else $XDG_STATE_HOME/mq, else
+ * ~/.local/state/mq.  '/', '%' and a leading '.' of the id are escaped. */
+static int state_path(common_opts *o)
+{
+	char dir[3072];
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (!o->no_clean) {
+		if (o->state_dir)
+			errorf(o->prog, "warning: --state-dir is used only with -c (a kept session)");
+		return 0;
+	}
+	if (o->state_dir)
+		snprintf(dir, sizeof dir, "%s", o->state_dir);
+	else if (xdg && *xdg)
+		snprintf(dir, sizeof dir, "%s/mq", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/mq", home);
+	else
+		return 0;
+	if (make_dirs(dir) < 0) {
+		errorf(o->prog, "cannot create state directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	size_t n = (size_t)snprintf(o->state_path, sizeof o->state_path, "%s/", dir);
+	for (const char *p = o->client_id; *p && n + 8 < sizeof o->state_path; p++) {
+		bool esc = *p == '/' || *p == '%' || (*p == '.' && p == o->client_id);
+		n += (size_t)snprintf(o->state_path + n, sizeof o->state_path - n,
+				      esc ? "%%%02X" : "%c", (unsigned char)*p);
+	}
+	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
+	return 0;
+}
+
 int common_finish(common_opts *o)
 {
 	if (tls_finish(&o->tls, o->prog) < 0)
@@ -344,7 +395,7 @@ int common_finish(common_opts *o)
 	if (check_strings(o) < 0)
 		return -1;
 	make_client_id(o);
-	return 0;
+	return state_path(o);
 }
 
 /* Print the error for getopt's '?' (unknown option) or ':' (missing
@@ -445,6 +496,8 @@ void common_usage(FILE *f)
 "      --reconnect-max MS     longest reconnect delay (default 30000)\n"
 "      --reconnect-tries N    give up after N failed reconnects (0 = never)\n"
 "      --no-reconnect         exit when the connection is lost\n"
+"      --state-dir DIR        with -c, keep in-flight messages in DIR across\n"
+"                             runs (default $XDG_STATE_HOME/mq)\n"
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"
@@ -496,6 +549,7 @@ void common_client_config(const common_opts *o, mq_client_config *cc)
 	cc->endpoints = o->endpoints;
 	cc->endpoint_count = o->nendpoints;
 	cc->tls = &o->tls;
+	cc->state_path = o->state_path[0] ? o->state_path : NULL;
 	cc->connect_timeout_ms = 10000;
 	cc->reconnect_min_ms = (uint32_t)o->reconnect_min;
 	cc->reconnect_max_ms = (uint32_t)o->reconnect_max;

@@ -19,7 +19,7 @@ enum {
 	OPT_NO_RECONNECT, OPT_TLS, OPT_CAFILE, OPT_CAPATH, OPT_INSECURE,
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
-	OPT_TLS_SERVERNAME,
+	OPT_TLS_SERVERNAME, OPT_STATE_DIR,
 	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
 };
 
@@ -48,6 +48,8 @@ typedef struct common_opts {
 	unsigned long reconnect_min, reconnect_max, reconnect_tries;
 	bool no_reconnect;
 	bool debug, host_given;
+	char *state_dir;             /* --state-dir, or the default with -c */
+	char state_path[4096];       /* state_dir/<client id>.state, or "" */
 	mq_tls_config tls;
 	char client_id_buf[64];
 } common_opts;
@@ -96,6 +98,7 @@ typedef struct common_opts {
 	{ "reconnect-max", required_argument, NULL, OPT_RECONNECT_MAX },   \
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
 	TLS_LONG_OPTIONS,                                                  \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
 	{ "version", no_argument, NULL, OPT_VERSION }

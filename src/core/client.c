@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "store.h"
 
 #define READS_PER_WAKEUP 16
 #define LINGER_MS 1000
@@ -202,9 +203,33 @@ static int establish(mq_client *c)
 	}
 }
 
+int mq_client_restore(mq_client *c)
+{
+	if (!c->cfg.state_path)
+		return 0;
+	int n = mq_store_load(c->cfg.state_path, &c->session, c->err, sizeof c->err);
+	c->saved_changes = c->session.changes;
+	return n;
+}
+
+/* --state-dir: what the session must not forget goes to disk before the
+ * packets that depend on it go to the broker. */
+static int save_state(mq_client *c)
+{
+	if (!c->cfg.state_path || c->session.changes == c->saved_changes)
+		return 0;
+	int rc = mq_store_save(c->cfg.state_path, &c->session, c->err, sizeof c->err);
+	if (rc == 0)
+		c->saved_changes = c->session.changes;
+	return rc;
+}
+
 /* Write queued session output until drained or the socket is full. */
 static int flush_output(mq_client *c)
 {
+	int rc = save_state(c);
+	if (rc < 0)
+		return rc;
 	for (;;) {
 		size_t len;
 		const uint8_t *p = mq_session_output(&c->session, &len);
@@ -482,7 +507,7 @@ static int on_link_failure(mq_client *c, int rc)
 	return 0;
 }
 
-int mq_client_run(mq_client *c)
+static int run_loop(mq_client *c)
 {
 	for (;;) {
 		if (!c->link_up) {
@@ -506,4 +531,16 @@ int mq_client_run(mq_client *c)
 				return rc;
 		}
 	}
+}
+
+int mq_client_run(mq_client *c)
+{
+	int rc = run_loop(c);
+	char keep[sizeof c->err];
+	memcpy(keep, c->err, sizeof keep);
+	int saved = save_state(c);   /* the final acknowledgements too */
+	if (rc >= 0 && saved < 0)
+		return saved;
+	memcpy(c->err, keep, sizeof keep);
+	return rc;
 }

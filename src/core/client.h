@@ -36,6 +36,7 @@ typedef struct mq_client_config {
 	const mq_endpoint *endpoints;  /* brokers to try in turn (failover) */
 	size_t endpoint_count;         /* >= 1 */
 	const mq_tls_config *tls;    /* NULL or !enabled: plain TCP */
+	const char *state_path;      /* --state-dir file, or NULL */
 	int connect_timeout_ms;      /* TCP connect + CONNACK */
 	uint32_t reconnect_min_ms, reconnect_max_ms;
 	unsigned reconnect_tries;    /* 0 = forever */
@@ -63,6 +64,7 @@ struct mq_client {
 	uint64_t close_deadline;     /* give up on a clean DISCONNECT */
 	bool timed_out;              /* cfg.deadline_ms passed */
 	uint32_t rng;
+	uint64_t saved_changes;      /* session.changes at the last save */
 	char err[320];               /* what went wrong, for the user */
 };
 
@@ -74,6 +76,11 @@ void mq_client_init(mq_client *c, const mq_client_config *cfg,
 		    const mq_session_config *scfg,
 		    const mq_session_events *ev, const mq_client_app *app);
 void mq_client_free(mq_client *c);
+
+/* Put the state saved in cfg.state_path back into the session (before
+ * mq_client_run).  Returns the number of messages restored in flight, or
+ * -MQ_E_* with c->err set. */
+int mq_client_restore(mq_client *c);
 
 /* Connect, run until the app is done and everything is acknowledged, then
  * DISCONNECT.  Returns MQ_OK, MQ_CLIENT_STOPPED, or -MQ_E_* with c->err

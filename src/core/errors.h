@@ -40,7 +40,8 @@
 	X(REFUSED,          "broker refused the connection")                   \
 	X(DISCONNECTED,     "broker sent DISCONNECT")                          \
 	X(TLS,              "TLS failure")                                     \
-	X(APP_STOP,         "stopped by the application")
+	X(APP_STOP,         "stopped by the application")                     \
+	X(STORE,            "cannot keep the session state on disk")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */

@@ -367,6 +367,7 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	int rc = 0;
 
 	bit_clear(s->ids_out, slot->packet_id);
+	s->changes++;
 	if (!slot->sent)
 		s->unsent--;
 	slot->tag = 0;
@@ -623,6 +624,7 @@ static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast)
 	s->id_slot[id] = (uint16_t)pos;
 	s->slot_count++;
 	s->live++;
+	s->changes++;
 	memcpy(s->out + s->out_len, slot->buf, slot->len);
 	s->out_len += slot->len;
 	trace(s, true, p);
@@ -703,6 +705,7 @@ static void session_fresh(mq_session *s)
 	size_t i;
 
 	memset(s->ids_in_qos2, 0, sizeof s->ids_in_qos2);
+	s->changes++;
 	for (i = 0; s->slots && i < s->slot_count; i++) {
 		mq_slot *slot = ring_at(s, i);
 
@@ -762,6 +765,7 @@ static int on_publish(mq_session *s, const mq_publish *pub)
 		return queue_ack(s, MQ_PUBACK, pub->packet_id, 0);
 	if (pub->qos == 2) {
 		bit_set(s->ids_in_qos2, pub->packet_id);
+		s->changes++;
 		return queue_ack(s, MQ_PUBREC, pub->packet_id, 0);
 	}
 	return 0;
@@ -773,6 +777,8 @@ static int on_pubrel(mq_session *s, const mq_ack *a)
 
 	if (!bit_get(s->ids_in_qos2, a->packet_id) && is_v5(s))
 		reason = RC_PACKET_ID_NOT_FOUND;
+	if (bit_get(s->ids_in_qos2, a->packet_id))
+		s->changes++;
 	bit_clear(s->ids_in_qos2, a->packet_id);
 	return queue_ack(s, MQ_PUBCOMP, a->packet_id, reason);
 }
@@ -821,6 +827,8 @@ static int on_pubrec(mq_session *s, const mq_ack *a)
 			return -MQ_E_PROTOCOL;
 		return slot_complete(s, slot, a->reason);
 	}
+	if (slot->stage != STAGE_PUBCOMP)
+		s->changes++;
 	slot->stage = STAGE_PUBCOMP;
 	return queue_ack(s, MQ_PUBREL, a->packet_id, 0);
 }
@@ -951,4 +959,64 @@ int mq_session_tick(mq_session *s, uint64_t now_ms)
 	s->ping_outstanding = true;
 	s->ping_sent_ms = now_ms;
 	return 0;
+}
+
+/* ---- durable state --------------------------------------------------------- */
+
+bool mq_session_slot(const mq_session *s, size_t i, mq_stored_slot *out)
+{
+	size_t seen = 0;
+
+	for (size_t k = 0; s->slots && k < s->slot_count; k++) {
+		mq_slot *slot = &s->slots[(s->slot_head + k) % s->slot_cap];
+
+		if (!slot->tag || seen++ != i)
+			continue;
+		*out = (mq_stored_slot){ slot->packet_id, slot->qos,
+			slot->stage == STAGE_PUBCOMP, { slot->buf, slot->len } };
+		return true;
+	}
+	return false;
+}
+
+int mq_session_restore(mq_session *s, const mq_stored_slot *m)
+{
+	mq_packet p;
+	int rc = ring_alloc(s);
+
+	if (rc < 0)
+		return rc;
+	if (s->slot_count >= s->slot_cap)
+		return -MQ_E_INFLIGHT_FULL;
+	if (m->packet_id == 0 || bit_get(s->ids_out, m->packet_id) ||
+	    mq_decode(m->packet.ptr, m->packet.len, s->cfg.version, 0, &p) !=
+		    (long)m->packet.len ||
+	    p.type != MQ_PUBLISH || p.u.publish.qos != m->qos || m->qos == 0 ||
+	    p.u.publish.packet_id != m->packet_id)
+		return -MQ_E_MALFORMED;
+	size_t pos = (s->slot_head + s->slot_count) % s->slot_cap;
+	mq_slot *slot = &s->slots[pos];
+	if (slot_reserve(slot, m->packet.len) < 0)
+		return -MQ_E_NOMEM;
+	memcpy(slot->buf, m->packet.ptr, m->packet.len);
+	slot->buf[0] |= PUBLISH_DUP;   /* it may have reached the broker */
+	slot->len = m->packet.len;
+	slot->tag = s->next_tag++;
+	slot->packet_id = m->packet_id;
+	slot->qos = m->qos;
+	slot->stage = m->released ? STAGE_PUBCOMP
+		    : m->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
+	slot->sent = false;
+	bit_set(s->ids_out, m->packet_id);
+	s->id_slot[m->packet_id] = (uint16_t)pos;
+	s->slot_count++;
+	s->live++;
+	s->unsent++;
+	return 0;
+}
+
+void mq_session_restore_inbound(mq_session *s, uint16_t id)
+{
+	if (id)
+		bit_set(s->ids_in_qos2, id);
 }

@@ -131,6 +131,9 @@ typedef struct mq_session {
 	mq_pending_sub pending_subs[MQ_MAX_PENDING_SUBS];
 	size_t pending_sub_count;
 
+	uint64_t changes;               /* bumped whenever the state a
+	                                   store must keep changes */
+
 	bool session_present;           /* from the last CONNACK */
 	uint8_t connack_reason;         /* last CONNACK reason / return code */
 	uint8_t disconnect_reason;      /* reason of a broker DISCONNECT */
@@ -207,5 +210,25 @@ uint64_t mq_session_deadline(const mq_session *s);
 int mq_session_tick(mq_session *s, uint64_t now_ms);
 
 const char *mq_session_state_name(enum mq_session_state st);
+
+/* ---- durable state (store.c) ------------------------------------------- */
+
+/* One in-flight QoS 1/2 message as a store keeps it. */
+typedef struct mq_stored_slot {
+	uint16_t packet_id;
+	uint8_t qos;
+	bool released;              /* PUBREC received: PUBREL is what is due */
+	mq_bytes packet;            /* the encoded PUBLISH */
+} mq_stored_slot;
+
+/* The i-th in-flight message in publish order (i < ...); false past the
+ * end. */
+bool mq_session_slot(const mq_session *s, size_t i, mq_stored_slot *out);
+/* Put a stored message back in flight, before connecting: it is sent
+ * again after the CONNACK like any unacknowledged message.  Returns 0 or
+ * -MQ_E_INFLIGHT_FULL / -MQ_E_NOMEM / -MQ_E_MALFORMED. */
+int mq_session_restore(mq_session *s, const mq_stored_slot *m);
+/* An inbound QoS 2 id awaiting PUBREL, from a store. */
+void mq_session_restore_inbound(mq_session *s, uint16_t id);
 
 #endif

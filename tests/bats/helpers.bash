@@ -32,6 +32,8 @@ common_setup() {
 	BROKER_LOG="$BROKER_DIR/mosquitto.log"
 	T="$BATS_TEST_TMPDIR"
 	mkdir -p "$BROKER_DIR"
+	# -c keeps session state under $XDG_STATE_HOME/mq: keep it per test.
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
 	# A missing binary is a failure, not a skip: `make check` builds first.
 	[ -x "$MQPUB" ] || fail "mqpub not built ($MQPUB)"
 	[ -x "$MQSUB" ] || fail "mqsub not built ($MQSUB)"
