@@ -156,30 +156,30 @@ cut_loop() {
 	touch "$T/gate"
 }
 
-@test "cuts: QoS 1 stream of 3,000 lines survives ~40 cuts (mid-packet, after PUBACK, RST)" {
+@test "cuts: QoS 1 stream of 5,000 lines survives ~50 cuts (mid-packet, after PUBACK, RST)" {
 	broker_start "max_queued_messages 0"
 	proxy_start
 	sub_bg "$T/out" -q 1 -c -i fault-sub1 -t fault/stream
-	pub_stream_bg 1 fault-pub1 3000 20 0.1 "$PROXY_PORT" "$T/gate"
-	cut_loop 40 c2s-bytes c2s-bytes s2c-bytes PUBACK:s2c PUBLISH:c2s any-rst now
+	pub_stream_bg 1 fault-pub1 5000 20 0.1 "$PROXY_PORT" "$T/gate"
+	cut_loop 50 c2s-bytes c2s-bytes s2c-bytes PUBACK:s2c PUBLISH:c2s any-rst now
 	echo "# qos 1: $CUTS cuts, $(grep -c 'connection lost' "$T/pub.err") 'connection lost' lines" >&3
-	(( CUTS >= 30 )) || fail "only $CUTS cuts landed before the stream ended"
+	(( CUTS >= 45 )) || fail "only $CUTS cuts landed before the stream ended"
 	(( $(grep -c 'fwd=part' "$T/proxy.log") >= 3 )) || fail "hardly any cut fell inside a packet"
-	check_stream 1 fault-pub1 3000
+	check_stream 1 fault-pub1 5000
 }
 
-@test "cuts: QoS 2 stream of 3,000 lines survives ~40 cuts (mid-packet, after PUBREC/PUBREL, RST): no duplicate" {
+@test "cuts: QoS 2 stream of 5,000 lines survives ~50 cuts (mid-packet, after PUBREC/PUBREL, RST): no duplicate" {
 	broker_start "max_queued_messages 0"
 	proxy_start
 	sub_bg "$T/out" -q 2 -c -i fault-sub2 -t fault/stream
-	pub_stream_bg 2 fault-pub2 3000 20 0.1 "$PROXY_PORT" "$T/gate"
-	cut_loop 40 c2s-bytes s2c-bytes PUBREC:s2c PUBREC:s2c PUBREL:c2s PUBCOMP:s2c any-rst now
+	pub_stream_bg 2 fault-pub2 5000 20 0.1 "$PROXY_PORT" "$T/gate"
+	cut_loop 50 c2s-bytes s2c-bytes PUBREC:s2c PUBREC:s2c PUBREL:c2s PUBCOMP:s2c any-rst now
 	echo "# qos 2: $CUTS cuts, $(grep -c 'connection lost' "$T/pub.err") 'connection lost' lines" >&3
-	(( CUTS >= 30 )) || fail "only $CUTS cuts landed before the stream ended"
+	(( CUTS >= 45 )) || fail "only $CUTS cuts landed before the stream ended"
 	(( $(grep -c 'fwd=part' "$T/proxy.log") >= 3 )) || fail "hardly any cut fell inside a packet"
 	echo "# qos 2: $(grep -c 'cut how=type type=PUBREC ' "$T/proxy.log") cuts right after a PUBREC, $(grep -c 'cut how=type type=PUBREL ' "$T/proxy.log") right after a PUBREL" >&3
 	grep -q 'cut how=type type=PUBREC ' "$T/proxy.log" || fail "no cut right after a PUBREC happened"
-	check_stream 2 fault-pub2 3000
+	check_stream 2 fault-pub2 5000
 }
 
 # checklog_case EXPECT LINES...: run checklog.py on a log of LINES (after a
@@ -233,26 +233,27 @@ $(cat "$T/case.log")"
 
 # ---------------------------------------------------------------- restarts
 
-# restart_stream Q: 5,000 paced lines while the broker restarts 5 times.
+# restart_stream Q: 10,000 paced lines while the broker (saving its state
+# after every change) restarts 5 times.
 restart_stream() {
 	local q=$1 i
 	broker_start "persistence true" "autosave_interval 1" "max_queued_messages 0"
 	proxy_start
 	sub_bg "$T/out" -q "$q" -c -i "fault-rsub$q" -t fault/stream
-	pub_stream_bg "$q" "fault-rpub$q" 5000 50 0.1 "$PROXY_PORT"
+	pub_stream_bg "$q" "fault-rpub$q" 10000 100 0.1 "$PROXY_PORT"
 	for i in 1 2 3 4 5; do
 		sleep 1.5
 		broker_restart || fail "restart $i failed"
 	done
 	echo "# qos $q: 5 restarts; mqpub said 'connection lost' $(grep -c 'connection lost' "$T/pub.err") times" >&3
-	check_stream "$q" "fault-rpub$q" 5000
+	check_stream "$q" "fault-rpub$q" 10000
 }
 
-@test "restarts: QoS 1 stream of 5,000 lines, broker restarted 5 times: nothing lost" {
+@test "restarts: QoS 1 stream of 10,000 lines, broker restarted 5 times: nothing lost" {
 	restart_stream 1
 }
 
-@test "restarts: QoS 2 stream of 5,000 lines, broker restarted 5 times: nothing lost, no duplicate" {
+@test "restarts: QoS 2 stream of 10,000 lines, broker restarted 5 times: nothing lost, no duplicate" {
 	restart_stream 2
 }
 
