@@ -48,6 +48,7 @@ def fields(words):
 
 class Checker:
     def __init__(self, cid, rst_window):
+        self.ignore = set()
         self.cid = cid
         self.rst_window = rst_window
         self.conns = set()           # connections of this client
@@ -61,6 +62,8 @@ class Checker:
                       resent_dup=0, pubrel_resent=0, acks=0, sp0=0)
 
     def violation(self, kind, ms, conn, text):
+        if kind in self.ignore:
+            return
         self.bad.append("%s: conn %s at %s: %s" % (kind, conn, ms, text))
 
     def line(self, ms, conn, ev, rest):
@@ -187,8 +190,11 @@ def main():
     ap.add_argument("--complete", action="store_true",
                     help="the client finished: nothing may be left in flight")
     ap.add_argument("--rst-window", type=int, default=200)
+    ap.add_argument("--ignore", action="append", default=[],
+                    help="a violation kind not to report (repeatable)")
     a = ap.parse_args()
     ck = Checker(a.cid, a.rst_window)
+    ck.ignore = set(a.ignore)
     with open(a.log, errors="replace") as f:
         for raw in f:
             w = raw.split()

@@ -137,8 +137,11 @@ def run_case(case, bindir, env, check_rss):
     b = broker.Broker(case.script, hold=case.hold).start()
     argv = case.argv(bindir, b.port)
     t0 = time.monotonic()
-    code, out, err, rss = spawn(argv, env, case.wait + 4,
-                                rss=bool(case.rss_kb and check_rss), stdin=case.stdin)
+    # -c keeps session state under $XDG_STATE_HOME: one empty place per
+    # case, so cases neither share nor leave state behind.
+    with tempfile.TemporaryDirectory(prefix="hostile-state.") as state:
+        code, out, err, rss = spawn(argv, dict(env, XDG_STATE_HOME=state), case.wait + 4,
+                                    rss=bool(case.rss_kb and check_rss), stdin=case.stdin)
     dt = time.monotonic() - t0
     b.stop()
     problems = []
