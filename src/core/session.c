@@ -963,17 +963,16 @@ int mq_session_tick(mq_session *s, uint64_t now_ms)
 
 /* ---- durable state --------------------------------------------------------- */
 
-bool mq_session_slot(const mq_session *s, size_t i, mq_stored_slot *out)
+bool mq_session_slot_next(const mq_session *s, size_t *pos, mq_stored_slot *out)
 {
-	size_t seen = 0;
+	for (; s->slots && *pos < s->slot_count; (*pos)++) {
+		mq_slot *slot = &s->slots[(s->slot_head + *pos) % s->slot_cap];
 
-	for (size_t k = 0; s->slots && k < s->slot_count; k++) {
-		mq_slot *slot = &s->slots[(s->slot_head + k) % s->slot_cap];
-
-		if (!slot->tag || seen++ != i)
+		if (!slot->tag)
 			continue;
 		*out = (mq_stored_slot){ slot->packet_id, slot->qos,
 			slot->stage == STAGE_PUBCOMP, { slot->buf, slot->len } };
+		(*pos)++;
 		return true;
 	}
 	return false;

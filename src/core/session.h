@@ -221,9 +221,9 @@ typedef struct mq_stored_slot {
 	mq_bytes packet;            /* the encoded PUBLISH */
 } mq_stored_slot;
 
-/* The i-th in-flight message in publish order (i < ...); false past the
- * end. */
-bool mq_session_slot(const mq_session *s, size_t i, mq_stored_slot *out);
+/* Walk the in-flight messages in publish order: *pos starts at 0; true
+ * with *out filled, false past the end. */
+bool mq_session_slot_next(const mq_session *s, size_t *pos, mq_stored_slot *out);
 /* Put a stored message back in flight, before connecting: it is sent
  * again after the CONNACK like any unacknowledged message.  Returns 0 or
  * -MQ_E_INFLIGHT_FULL / -MQ_E_NOMEM / -MQ_E_MALFORMED. */

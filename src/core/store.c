@@ -58,14 +58,13 @@ static void put_u32(growbuf *b, uint32_t v)
 static void encode_state(growbuf *b, const mq_session *s)
 {
 	mq_stored_slot m;
-	uint32_t n = 0, in = 0;
+	uint32_t in = 0;
+	size_t pos = 0;
 
 	put(b, MAGIC, sizeof MAGIC);
 	put(b, &s->cfg.version, 1);
-	while (mq_session_slot(s, n, &m))
-		n++;
-	put_u32(b, n);
-	for (uint32_t i = 0; i < n && mq_session_slot(s, i, &m); i++) {
+	put_u32(b, (uint32_t)mq_session_inflight(s));
+	while (mq_session_slot_next(s, &pos, &m)) {
 		uint8_t hdr[2] = { m.qos, m.released };
 		put(b, hdr, 2);
 		put_u16(b, m.packet_id);
