@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "input.h"
 #include "spool.h"
 
 /* Entry file: MAGIC, then per message: flags (qos | retain << 2),
@@ -102,30 +103,15 @@ static long parse_entry(spool *s, const uint8_t *p, size_t len)
 	return n == get32(p + end + 4) ? (long)n : -1;
 }
 
+/* A whole entry file, malloc'd. */
 static int read_file_at(int dir_fd, const char *name, uint8_t **out, size_t *len)
 {
 	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	struct stat st;
-	uint8_t *buf = NULL;
-	if (fstat(fd, &st) < 0 || !(buf = malloc((size_t)st.st_size + 1)))
-		goto fail;
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r <= 0)
-			goto fail;
-		got += (size_t)r;
-	}
+	int rc = read_whole_fd(fd, SIZE_MAX / 2, out, len);
 	close(fd);
-	*out = buf;
-	*len = got;
-	return 0;
-fail:
-	free(buf);
-	close(fd);
-	return -1;
+	return rc;
 }
 
 static int name_cmp(const void *a, const void *b)

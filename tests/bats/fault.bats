@@ -67,18 +67,6 @@ paced_seq() {
 	done
 }
 
-# wait_unique FILE N TIMEOUT: wait until FILE holds at least N distinct lines.
-wait_unique() {
-	local f=$1 n=$2 timeout=$3 end c
-	end=$(( $(now_ms) + timeout * 1000 ))
-	while :; do
-		c=$(sort -u "$f" 2>/dev/null | wc -l)
-		(( c >= n )) && return 0
-		(( $(now_ms) < end )) || return 1
-		sleep 0.2
-	done
-}
-
 # count_delivery FILE N: sets LOST and DUPS for FILE against 1..N, and
 # DUP_LIST (the duplicated numbers, first 20).
 count_delivery() {

@@ -267,6 +267,21 @@ wait_log() {
 	done
 }
 
+# wait_unique FILE N TIMEOUT: wait until FILE holds at least N distinct lines.
+wait_unique() {
+	local f=$1 n=$2 timeout=$3 end c
+	end=$(( $(now_ms) + timeout * 1000 ))
+	while :; do
+		c=$(sort -u "$f" 2>/dev/null | wc -l)
+		(( c >= n )) && return 0
+		if (( $(now_ms) >= end )); then
+			echo "wait_unique: $f has $c distinct lines, wanted $n within ${timeout}s" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 # wait_for_lines FILE N TIMEOUT: wait until FILE has at least N lines.
 wait_for_lines() {
 	local f=$1 n=$2 timeout=$3 end c

@@ -11,21 +11,6 @@ teardown() {
 	common_teardown
 }
 
-# wait_unique FILE N TIMEOUT: wait until FILE holds at least N distinct lines.
-wait_unique() {
-	local f=$1 n=$2 timeout=$3 end c
-	end=$(( $(now_ms) + timeout * 1000 ))
-	while :; do
-		c=$(sort -u "$f" 2>/dev/null | wc -l)
-		(( c >= n )) && return 0
-		if (( $(now_ms) >= end )); then
-			echo "wait_unique: $f has $c distinct lines, wanted $n within ${timeout}s" >&2
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # fifo_writer FIFO GOFILE FIRST LAST: background writer of seq 1..FIRST, then,
 # once GOFILE exists (60 s at most), FIRST+1..LAST; then closes the fifo.  The
 # writer alone holds the write end, so no other child keeps the pipe open.
