@@ -368,6 +368,37 @@ sub_bg() {
 	fi
 }
 
+# ---------------------------------------------------------------- fault proxy
+
+FAULT_DIR="$REPO_ROOT/tests/fault"
+
+# proxy_start: a proxy.py in front of the test broker, logging to
+# $T/proxy.log; sets PROXY_PORT, PROXY_CTL, PROXY_PID.
+proxy_start() {
+	local out="$T/proxy.port" end
+	"$PYTHON" "$FAULT_DIR/proxy.py" --upstream "$BROKER_PORT" --log "$T/proxy.log" \
+		>"$out" 2>"$T/proxy.err" 3>&- &
+	PROXY_PID=$!
+	bg_track "$PROXY_PID"
+	end=$(( $(now_ms) + 10000 ))
+	while ! [ -s "$out" ]; do
+		alive "$PROXY_PID" || { cat "$T/proxy.err" >&2; return 1; }
+		(( $(now_ms) < end )) || { echo "proxy_start: no port within 10 s" >&2; return 1; }
+		sleep 0.02
+	done
+	read -r PROXY_PORT PROXY_CTL < "$out"
+}
+
+# ctl COMMAND...: send one control command, print the reply line.
+ctl() {
+	local fd reply
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PROXY_CTL" || return 1
+	printf '%s\n' "$*" >&"$fd"
+	IFS= read -r -t 30 reply <&"$fd" || reply="err no reply"
+	exec {fd}>&-
+	printf '%s\n' "$reply"
+}
+
 # ---------------------------------------------------------------- commands
 
 # pub/sub: our tools against the test broker, bounded.

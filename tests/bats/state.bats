@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# --state-dir: a publisher killed with SIGKILL and started again with the
-# same client id and state directory resumes its in-flight messages.
+# --state-dir: a publisher or subscriber killed with SIGKILL and started
+# again with the same client id and state directory resumes its in-flight
+# messages.
 
 load helpers
 
@@ -89,4 +90,65 @@ kill_resume() {
 	run timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -i clean-one -q 1 -t st/x -m hi
 	assert_success
 	[ ! -e "$XDG_STATE_HOME/mq/clean-one.state" ]
+}
+
+# wait_state_size N: wait up to 10 s for $STATE/st-in.state to be N bytes
+# long; sets STATE_SIZE.
+wait_state_size() {
+	local end=$(( $(now_ms) + 10000 ))
+	while :; do
+		STATE_SIZE=$(stat -c %s "$STATE/st-in.state" 2>/dev/null) || STATE_SIZE=0
+		(( STATE_SIZE == $1 )) && return 0
+		(( $(now_ms) < end )) || return 1
+		sleep 0.02
+	done
+}
+
+# sub_kill_resume KEEP: mqsub (QoS 2, -c, behind the fault proxy) prints
+# 10 lines; then the proxy holds back everything mqsub sends while 30 more
+# are published, so the broker has 30 PUBLISH that mqsub has printed and
+# recorded but whose PUBREC never arrived.  mqsub is
+# killed with SIGKILL and started again with the same client id, its state
+# file removed first unless KEEP is 1.  Both runs print to $T/out.
+sub_kill_resume() {
+	local keep=$1 sub_pid
+	proxy_start
+	sub_bg "$T/out" -p "$PROXY_PORT" -c -i st-in -q 2 -t st/in --state-dir "$STATE"
+	sub_pid=$SUB_PID
+	seq 1 10 | pub -q 2 -t st/in -l || fail "first publish failed"
+	wait_for_lines "$T/out" 10 10 || fail "first 10 lines not delivered"
+	# an empty state (22 bytes, see src/core/store.c) once all 10 completed
+	wait_state_size 22 || fail "the first 10 never completed (state file size $STATE_SIZE)"
+	[[ $(ctl pause c2s) == ok* ]] || fail "proxy would not pause"
+	seq 11 40 | pub -q 2 -t st/in -l || fail "second publish failed"
+	wait_for_lines "$T/out" 40 10 || fail "the 30 in flight were not printed"
+	# 30 inbound ids (2 bytes each) and no outbound message
+	wait_state_size 82 || fail "state file never held the 30 ids (size $STATE_SIZE)"
+	kill -KILL "$sub_pid"
+	ctl cut >/dev/null
+	ctl resume >/dev/null
+	(( keep )) || rm -f "$STATE/st-in.state"
+	"$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-in -q 2 -t st/in --state-dir "$STATE" -d \
+		>>"$T/out" 2>"$T/out2.err" 3>&- &
+	bg_track $!
+	# every one of the 30 goes through PUBREC, PUBREL and PUBCOMP again
+	local end=$(( $(now_ms) + 10000 ))
+	while (( $(grep -c '> PUBCOMP' "$T/out2.err") < 30 )); do
+		(( $(now_ms) < end )) || fail "the 30 re-sent were not completed: $(tail -n 5 "$T/out2.err")"
+		sleep 0.05
+	done
+}
+
+@test "state-dir: QoS 2 subscriber killed with SIGKILL resumes: nothing lost, nothing printed twice" {
+	sub_kill_resume 1
+	[ "$(sort -u "$T/out" | wc -l)" -eq 40 ] || fail "lost: $(seq 1 40 | comm -23 - <(sort -u "$T/out") | tr '\n' ' ')"
+	[ "$(wc -l < "$T/out")" -eq 40 ] || fail "printed twice: $(sort -n "$T/out" | uniq -d | tr '\n' ' ')"
+	# the broker did re-send them: the state file is what kept them out
+	grep -q "< PUBLISH qos 2 id [0-9]* dup" "$T/out2.err" || fail "no re-send seen: $(head "$T/out2.err")"
+}
+
+@test "state-dir: without its state file the same killed subscriber prints the 30 in flight again" {
+	sub_kill_resume 0
+	[ "$(sort -u "$T/out" | wc -l)" -eq 40 ] || fail "lost messages"
+	[ "$(wc -l < "$T/out")" -eq 70 ] || fail "expected 30 duplicates, got $(( $(wc -l < "$T/out") - 40 ))"
 }

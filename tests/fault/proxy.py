@@ -20,8 +20,9 @@ Control: one command per line on the control port, one reply line each
                               cut right after forwarding a packet of type T
                               (CONNACK, PUBLISH, PUBACK, PUBREC, ...)
     disarm                    forget an armed cut-after
-    pause / resume            black hole: stop forwarding both ways (on open
-                              and new connections) without closing anything
+    pause [DIR] / resume      black hole: stop forwarding (DIR c2s, s2c or
+                              any, the default) on open and new connections,
+                              without closing anything
     refuse / accept           close new connections as soon as accepted
     stats                     ok conns=N open=N cuts=N armed=0|1 paused=0|1
     wait-cuts K MS            reply once K cuts were done, or after MS ms
@@ -200,7 +201,7 @@ class Proxy:
         self.nconns = 0
         self.ncuts = 0
         self.trigger = None                    # dict: how, n/type, dir, rst
-        self.paused = False
+        self.paused = set()                    # directions held
         self.refusing = False
         self.stopping = False
         self.chunk = 0
@@ -247,9 +248,9 @@ class Proxy:
         threading.Thread(target=self.pump, args=(conn, "c2s"), daemon=True).start()
         self.pump(conn, "s2c")
 
-    def wait_unpaused(self, conn):
+    def wait_unpaused(self, conn, d):
         with self.lock:
-            while self.paused and not conn["cut"] and not self.stopping:
+            while d in self.paused and not conn["cut"] and not self.stopping:
                 self.lock.wait(0.1)
 
     def pump(self, conn, d):
@@ -269,9 +270,9 @@ class Proxy:
                 chunk = b""
             if not chunk:
                 break
-            if self.paused:
+            if d in self.paused:
                 self.log(conn["id"], "%s held bytes=%d" % (d, len(chunk)))
-            self.wait_unpaused(conn)
+            self.wait_unpaused(conn, d)
             self.forward(conn, d, framer, sent, chunk, dst)
         p = framer.pending()
         if p is not None:
@@ -418,9 +419,9 @@ class Proxy:
             return "ok"
         if cmd in ("pause", "resume"):
             with self.lock:
-                self.paused = cmd == "pause"
+                self.paused = ({"c2s", "s2c"} if d == "any" else {d}) if cmd == "pause" else set()
                 self.lock.notify_all()
-            self.log(0, cmd)
+            self.log(0, cmd if cmd == "resume" else "pause " + d)
             return "ok"
         if cmd in ("refuse", "accept"):
             with self.lock:
@@ -446,7 +447,7 @@ class Proxy:
         with self.lock:
             return "conns=%d open=%d cuts=%d armed=%d paused=%d" % (
                 self.nconns, len(self.conns), self.ncuts,
-                self.trigger is not None, self.paused)
+                self.trigger is not None, bool(self.paused))
 
     def control_client(self, sock):
         f = sock.makefile("rw", buffering=1, newline="\n")
