@@ -67,6 +67,8 @@ static void usage(FILE *f)
 "  -l, --stdin-line           send each line of stdin as a message\n"
 "  -n, --null-message         send an empty message\n"
 "  -r, --retain               ask the broker to retain the message\n"
+"      --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
+"                             (default 100; 20 for 3.1.1)\n"
 "\n"
 "Spool (for cron: nothing lost while the broker is down):\n"
 "      --spool DIR            keep messages in DIR until delivered; exit 7\n"

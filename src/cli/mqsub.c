@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  -R, --no-retained          skip retained (stale) messages\n"
 "      --retained-only        print retained messages only, then exit\n"
 "  -E, --exit-after-sub       exit once the subscriptions are acknowledged\n"
+"      --max-inflight N       QoS 1/2 messages the broker may send before\n"
+"                             mqsub acknowledges them (MQTT 5; default no limit)\n"
 "\n", f);
 	common_usage(f);
 }
@@ -256,6 +258,9 @@ int main(int argc, char **argv)
 	mq_session_config sc;
 	mq_client_config cc;
 	common_session_config(&o.c, &sc);
+	/* mqsub publishes nothing: --max-inflight bounds what the broker
+	 * may send it unacknowledged. */
+	sc.receive_max = (uint16_t)o.c.max_inflight;
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed };

@@ -491,7 +491,6 @@ void common_usage(FILE *f)
 "      --will-payload MSG     will message payload\n"
 "      --will-qos QOS         will message QoS\n"
 "      --will-retain          retain the will message\n"
-"      --max-inflight N       QoS 1/2 messages in flight (default 100; 20 for 3.1.1)\n"
 "      --reconnect-min MS     first reconnect delay (default 100)\n"
 "      --reconnect-max MS     longest reconnect delay (default 30000)\n"
 "      --reconnect-tries N    give up after N failed reconnects (0 = never)\n"

@@ -400,7 +400,7 @@ static void connect_props(const mq_session_config *cfg, mq_props *pr)
 		pr->session_expiry = cfg->session_expiry;
 	}
 	pr->present |= MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM);
-	pr->receive_maximum = 65535;
+	pr->receive_maximum = cfg->receive_max ? cfg->receive_max : 65535;
 	if (cfg->max_packet) {
 		pr->present |= MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE);
 		pr->maximum_packet_size = cfg->max_packet;

@@ -48,6 +48,8 @@ typedef struct mq_session_config {
 	uint8_t will_qos;
 	mq_bytes will_topic, will_payload;
 	uint16_t max_inflight;      /* outbound QoS 1/2 window, >= 1 */
+	uint16_t receive_max;       /* inbound: the Receive Maximum asked of a
+	                               5.0 broker; 0 = 65535 (no limit) */
 	uint32_t max_packet;        /* largest inbound packet accepted (and
 	                               advertised in 5.0); 0 = protocol max */
 } mq_session_config;

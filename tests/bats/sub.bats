@@ -350,3 +350,18 @@ persistent_session() {
 	assert_failure 5
 	assert_output ''
 }
+
+@test "mqsub --max-inflight N: the broker sends at most N QoS 2 messages before mqsub acknowledges them" {
+	broker_start
+	proxy_start
+	sub_bg "$T/out" -p "$PROXY_PORT" -q 2 -t mi/t --max-inflight 5
+	# hold back everything mqsub sends: its PUBRECs never reach the broker
+	[[ $(ctl pause c2s) == ok* ]] || fail "proxy would not pause"
+	seq 1 20 | pub -q 2 -t mi/t -l || fail "publish failed"
+	wait_for_lines "$T/out" 5 10 || fail "the first 5 did not arrive"
+	sleep 0.5
+	[ "$(wc -l < "$T/out")" -eq 5 ] || fail "the broker sent $(wc -l < "$T/out") with 5 allowed"
+	[[ $(ctl resume) == ok* ]] || fail "proxy would not resume"
+	wait_for_lines "$T/out" 20 10 || fail "got $(wc -l < "$T/out") of 20 after the acknowledgements went through"
+	assert_equal "$(cat "$T/out")" "$(seq 1 20)"
+}

@@ -327,6 +327,23 @@ static void test_connect_fields(uint8_t v)
 	mq_session_free(&s);
 }
 
+/* receive_max is what a 5.0 CONNECT asks for; 0 means no limit. */
+static void test_connect_receive_max(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_session s;
+	rec r;
+
+	cfg.receive_max = 5;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_CONNECT);
+	CHECK(pk[0].u.connect.props.present & MQ_PROP_BIT(MQ_PROP_RECEIVE_MAXIMUM));
+	CHECK_EQ(pk[0].u.connect.props.receive_maximum, 5);
+	mq_session_free(&s);
+}
+
 static void test_connack(uint8_t v)
 {
 	mq_session_config cfg = base_cfg(v);
@@ -1214,6 +1231,7 @@ int main(void)
 	}
 	test_v5_refusals();
 	test_receive_maximum();
+	test_connect_receive_max();
 	test_v5_broker_packets();
 	test_server_keepalive();
 	test_resend_within_window();
