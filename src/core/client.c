@@ -246,6 +246,27 @@ static int flush_output(mq_client *c)
 	}
 }
 
+/* MQTT 5.0 §4.13: before closing on a malformed packet or a protocol
+ * error from the broker, tell it which: a DISCONNECT with the reason code
+ * (the broker then publishes our will).  Not in answer to a DISCONNECT,
+ * and only when nothing else waits to be written: best effort, one
+ * non-blocking write, and the error already described stays the one
+ * shown. */
+static void answer_error(mq_client *c, int rc, uint8_t bad_type)
+{
+	uint8_t reason = mq_error_reason(rc);
+	size_t pending;
+	mq_session_output(&c->session, &pending);
+	if (!reason || bad_type == MQ_DISCONNECT || pending ||
+	    c->session.cfg.version != MQ_V5 || c->session.state != MQ_S_CONNECTED)
+		return;
+	char keep[sizeof c->err];
+	memcpy(keep, c->err, sizeof keep);
+	if (mq_session_disconnect(&c->session, reason, mq_now_ms()) == 0)
+		(void)flush_output(c);
+	memcpy(c->err, keep, sizeof keep);
+}
+
 /* Decode and handle every whole packet buffered in the reader. */
 static int handle_packets(mq_client *c)
 {
@@ -253,15 +274,19 @@ static int handle_packets(mq_client *c)
 	int r;
 	while ((r = mq_reader_next(&c->reader, &pkt)) == 1) {
 		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
-		if (rc < 0)
+		if (rc < 0) {
+			answer_error(c, rc, pkt.type);
 			return rc;
+		}
 		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
 			c->ever_connected = true;
 			c->connected_at = mq_now_ms();
 		}
 	}
-	if (r < 0)
+	if (r < 0) {
 		set_err(c, "malformed packet from broker", r, NULL);
+		answer_error(c, r, mq_reader_failed_type(&c->reader));
+	}
 	return r;
 }
 

@@ -266,5 +266,9 @@ const char *mq_type_name(uint8_t type);
 /* Reason code text for 5.0 (e.g. 0x87 "not authorized"), or for a 3.1.1
  * CONNACK return code when version is MQ_V311 and type is MQ_CONNACK. */
 const char *mq_reason_text(uint8_t version, uint8_t type, uint8_t reason);
+/* The 5.0 DISCONNECT reason code that names a decoding or protocol error
+ * (-MQ_E_* or MQ_E_*) found in what the peer sent, e.g. 0x81 malformed
+ * packet; 0 when the error is not the peer's packet (I/O, timeouts...). */
+uint8_t mq_error_reason(int err);
 
 #endif

@@ -133,6 +133,11 @@ int mq_reader_feed(mq_reader *r, const uint8_t *data, size_t len)
 	return 0;
 }
 
+uint8_t mq_reader_failed_type(const mq_reader *r)
+{
+	return r->start < r->end ? (uint8_t)(r->buf[r->start] >> 4) : 0;
+}
+
 int mq_reader_next(mq_reader *r, mq_packet *out)
 {
 	long n;

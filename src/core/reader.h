@@ -38,5 +38,8 @@ int mq_reader_feed(mq_reader *r, const uint8_t *data, size_t len);
  * needed, or -MQ_E_* when the stream is malformed (the connection must
  * then be dropped). */
 int mq_reader_next(mq_reader *r, mq_packet *out);
+/* After mq_reader_next() failed: the type of the packet it could not
+ * decode (0 when nothing is buffered). */
+uint8_t mq_reader_failed_type(const mq_reader *r);
 
 #endif

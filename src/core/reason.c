@@ -151,6 +151,27 @@ static const char *success_text(uint8_t type)
 	return "success";
 }
 
+uint8_t mq_error_reason(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case MQ_E_MALFORMED: case MQ_E_REMLEN_TOO_LONG: case MQ_E_REMLEN_NOT_MINIMAL:
+	case MQ_E_BAD_TYPE: case MQ_E_BAD_FLAGS: case MQ_E_BAD_UTF8:
+	case MQ_E_BAD_QOS: case MQ_E_BAD_PROPERTY: case MQ_E_BAD_REASON:
+	case MQ_E_BAD_FILTER:
+		return 0x81;   /* malformed packet */
+	case MQ_E_BAD_PACKET_ID: case MQ_E_UNEXPECTED_PACKET: case MQ_E_PROTOCOL:
+		return 0x82;   /* protocol error */
+	case MQ_E_BAD_TOPIC:
+		return 0x90;   /* topic name invalid */
+	case MQ_E_TOPIC_ALIAS:
+		return 0x94;   /* topic alias invalid */
+	case MQ_E_PACKET_TOO_LARGE:
+		return 0x95;   /* packet too large */
+	default:
+		return 0;
+	}
+}
+
 const char *mq_reason_text(uint8_t version, uint8_t type, uint8_t reason)
 {
 	size_t i;

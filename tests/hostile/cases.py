@@ -764,6 +764,25 @@ def gen_disconnect(cases):
        err=r"broker|disconnect|protocol", after=[])
 
 
+def gen_error_reasons(cases, v):
+    """What the client says when it closes on the broker's error: under
+    5.0 a DISCONNECT with the reason code (§4.13), pinned here byte for
+    byte; under 3.1.1 nothing (its DISCONNECT is a normal one, and would
+    make the broker drop the will)."""
+    def said(rc):
+        return [{bytes([0xE0, 1, rc])}] if v == V5 else []
+    # QoS 3 [MQTT-3.3.1-4]: malformed packet.
+    mk(cases, "reason-malformed", v, st_sub(v),
+       lambda c: frame(0x36, split(publish(v, qos=1, pid=5))[1]), exit=1, after=said(0x81))
+    # A second CONNACK [MQTT-3.2.0-2 / 5.0 §3.2]: protocol error.
+    mk(cases, "reason-protocol", v, st_sub(v), connack(v), exit=1, after=said(0x82))
+    if v == V5:
+        # An alias we never allowed (Topic Alias Maximum 0): alias invalid.
+        mk(cases, "reason-alias", v, st_sub(v),
+           publish(v, topic=b"", qos=1, pid=8, pr=props(prop(0x23, 1))), exit=1,
+           after=said(0x94))
+
+
 def gen_huge(cases, v):
     """A 256 MB remaining length: the header, then the link stays open.
     The client must not try to buffer it: peak RSS stays small, and it
@@ -926,6 +945,7 @@ def all_cases():
         gen_suback(cases, v)
         gen_topics(cases, v)
         gen_connack(cases, v)
+        gen_error_reasons(cases, v)
         gen_huge(cases, v)
         gen_controls(cases, v)
     gen_props(cases)

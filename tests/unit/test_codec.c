@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "codec.h"
+#include "codec_internal.h"
 #include "unit.h"
 
 #define G(...) (const uint8_t[]){ __VA_ARGS__ }, \
@@ -1280,6 +1280,27 @@ static void test_user_props(void)
 	CHECK_EQ(mq_user_prop_next(&(mq_props){ 0 }, &off, &k, &v), 0);
 }
 
+static void test_error_reasons(void)
+{
+	CHECK_EQ(mq_error_reason(-MQ_E_BAD_FLAGS), 0x81);
+	CHECK_EQ(mq_error_reason(MQ_E_MALFORMED), 0x81);
+	CHECK_EQ(mq_error_reason(-MQ_E_REMLEN_NOT_MINIMAL), 0x81);
+	CHECK_EQ(mq_error_reason(-MQ_E_UNEXPECTED_PACKET), 0x82);
+	CHECK_EQ(mq_error_reason(-MQ_E_BAD_PACKET_ID), 0x82);
+	CHECK_EQ(mq_error_reason(-MQ_E_TOPIC_ALIAS), 0x94);
+	CHECK_EQ(mq_error_reason(-MQ_E_PACKET_TOO_LARGE), 0x95);
+	/* Not the broker's packet: nothing to tell it. */
+	CHECK_EQ(mq_error_reason(-MQ_E_IO), 0);
+	CHECK_EQ(mq_error_reason(-MQ_E_TIMEOUT), 0);
+	CHECK_EQ(mq_error_reason(-MQ_E_DISCONNECTED), 0);
+	CHECK_EQ(mq_error_reason(0), 0);
+	/* Every code given is one a 5.0 DISCONNECT may carry. */
+	for (int e = 0; e < MQ_E_COUNT; e++) {
+		uint8_t r = mq_error_reason(-e);
+		CHECK(r == 0 || mq_reason_valid(MQ_V5, MQ_DISCONNECT, r));
+	}
+}
+
 static void test_names(void)
 {
 	CHECK(strcmp(mq_type_name(MQ_CONNECT), "CONNECT") == 0);
@@ -1339,6 +1360,7 @@ static void test_reason_texts(void)
 int main(void)
 {
 	test_varint();
+	test_error_reasons();
 	test_frame_length();
 	test_connect_v311();
 	test_connect_v5();

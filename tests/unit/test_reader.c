@@ -252,7 +252,9 @@ static void test_malformed(void)
 	mq_reader_reset(&r);
 	CHECK_EQ(mq_reader_feed(&r, (const uint8_t[]){ 0x41 }, 1), 0);
 	CHECK_EQ(mq_reader_next(&r, &p), -MQ_E_BAD_FLAGS);
+	CHECK_EQ(mq_reader_failed_type(&r), MQ_PUBACK);
 	mq_reader_reset(&r);
+	CHECK_EQ(mq_reader_failed_type(&r), 0);
 	CHECK_EQ(mq_reader_feed(&r, (const uint8_t[]){ 0x30, 0x03, 0x00, 0x01,
 						      '#' }, 5), 0);
 	CHECK_EQ(mq_reader_next(&r, &p), -MQ_E_BAD_TOPIC);
