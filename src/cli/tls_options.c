@@ -176,6 +176,11 @@ int tls_finish(mq_tls_config *t, const char *prog)
 		errorf(prog, "--tls-version 1.3: the linked mbedTLS has no TLS 1.3 support");
 		return -1;
 	}
+	char err[sizeof ((mq_transport *)0)->err];
+	if (mq_tls_check(t, err, sizeof err) < 0) {
+		errorf(prog, "%s", err);
+		return -1;
+	}
 	if (t->insecure)
 		fprintf(stderr, "%s: warning: --insecure: the broker's certificate is not verified%s\n",
 			prog, t->pin_count ? " (only the --pin-sha256 is checked)" : "");

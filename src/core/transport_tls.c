@@ -557,6 +557,30 @@ static int setup_conf(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	return setup_alpn(t, m, cfg);
 }
 
+int mq_tls_check(const mq_tls_config *cfg, char *err, size_t errlen)
+{
+	mq_transport t;
+	memset(&t, 0, sizeof t);
+	struct tls_impl *m = malloc(sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -MQ_E_NOMEM;
+	}
+	impl_init(m);
+	int rc = 0;
+	if (!cfg->psk && !cfg->insecure && (cfg->cafile || cfg->capath))
+		rc = load_ca(&t, m, cfg);
+	if (rc == 0 && cfg->certfile)
+		rc = load_client_cert(&t, m, cfg);
+	if (rc == 0 && cfg->ciphers)
+		rc = parse_suites(&t, m, cfg->ciphers, cfg->psk != NULL);
+	impl_free(m);
+	free(m);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", t.err);
+	return rc;
+}
+
 /* The SSL context: the name to check and send as SNI, the BIO. */
 static int setup_ssl(mq_transport *t, struct tls_impl *m, const mq_endpoint *ep,
 		     const mq_tls_config *cfg)

@@ -40,6 +40,13 @@ typedef struct mq_tls_config {
 int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
 		   const mq_tls_config *cfg, int timeout_ms);
 
+/* What can be checked before connecting, so that a bad option is not
+ * mistaken for a broker that cannot be reached: the --cafile/--capath
+ * given (not the system bundle: loading it twice would slow every
+ * start), the client certificate and key, the cipher suite names.
+ * Returns 0, or -MQ_E_TLS with err naming the problem. */
+int mq_tls_check(const mq_tls_config *cfg, char *err, size_t errlen);
+
 /* Is TLS 1.3 available in the linked mbedTLS? */
 bool mq_tls_has_13(void);
 

@@ -174,11 +174,20 @@ refused() {
 	assert_stderr_line mqpub "unknown CA|cannot read CA file"
 }
 
-@test "--cafile that cannot be read: exit 4 naming the file" {
+@test "--cafile that cannot be read: exit 2 naming the file, before connecting or spooling" {
 	tls_broker_start server.crt
 	run --separate-stderr tpub --cafile "$T/nope.crt" -t bad/x -m x
-	assert_failure 4
+	assert_failure 2
 	assert_stderr_line mqpub "cannot read CA file '.*nope\.crt': No such file"
+	# a bad option is not a broker that is down: nothing is queued
+	run --separate-stderr tpub --cafile "$T/nope.crt" -t bad/x -m x -q 1 --spool "$T/spool"
+	assert_failure 2
+	assert_stderr_line mqpub "cannot read CA file"
+	[ -z "$(ls -A "$T/spool" 2>/dev/null)" ] || fail "spooled: $(ls "$T/spool")"
+	echo "not a certificate" > "$T/bad.crt"
+	run --separate-stderr tsub --cafile "$T/bad.crt" -t bad/x
+	assert_failure 2
+	assert_stderr_line mqsub "cannot read CA file '.*bad\.crt'"
 }
 
 @test "--capath: a directory holding the CA verifies the broker" {
@@ -253,7 +262,7 @@ cc/x with-cert
 "
 }
 
-@test "encrypted client key: right password works, wrong or none is exit 4" {
+@test "encrypted client key: right password works, wrong or none is exit 2" {
 	tls_broker_start server.crt "require_certificate true"
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
 		--key "$CERTS/client-enc.key" --key-password-file "$CERTS/client-enc.pass" -t cc/x -m x
@@ -261,19 +270,19 @@ cc/x with-cert
 	echo wrong > "$T/bad.pass"
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
 		--key "$CERTS/client-enc.key" --key-password-file "$T/bad.pass" -t cc/x -m x
-	assert_failure 4
+	assert_failure 2
 	assert_stderr_line mqpub "cannot read key '.*client-enc\.key': wrong password\?"
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
 		--key "$CERTS/client-enc.key" -t cc/x -m x
-	assert_failure 4
+	assert_failure 2
 	assert_stderr_line mqpub "key-password-file"
 }
 
-@test "client certificate and key that do not match: exit 4" {
+@test "client certificate and key that do not match: exit 2" {
 	tls_broker_start server.crt
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
 		--key "$CERTS/server.key" -t cc/x -m x
-	assert_failure 4
+	assert_failure 2
 	assert_stderr_line mqpub "does not match certificate"
 }
 
@@ -339,11 +348,11 @@ cc/x with-cert
 	assert_stderr_match '^mqpub: TLS TLSv1\.2 TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256$'
 }
 
-@test "--ciphers with an unknown name: exit 4 naming it" {
+@test "--ciphers with an unknown name: exit 2 naming it" {
 	tls_broker_start server.crt
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --ciphers \
 		TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256 -t c/x -m x
-	assert_failure 4
+	assert_failure 2
 	assert_stderr_line mqpub "unknown cipher suite 'ECDHE-RSA-AES128-GCM-SHA256'"
 }
 
