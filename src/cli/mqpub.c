@@ -409,6 +409,15 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 
 /* The exit code once the run is over, with one line on stderr if it
  * did not all go well. */
+/* Input mqpub took but never published: the -m/-f/-s/-n message, or
+ * lines read from stdin (a run stopped before the broker took them). */
+static bool input_unsent(const pub_app *a)
+{
+	if (a->o->mode == MODE_LINES)
+		return a->lines.start < a->lines.end;
+	return !a->single_sent;
+}
+
 static int pub_result(pub_app *a, mq_client *c, int rc)
 {
 	unsigned long long missing = a->published - a->acked - a->refused;
@@ -438,6 +447,11 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 	if (missing) {
 		errorf("mqpub", "interrupted: %llu of %llu messages not acknowledged",
 		       missing, a->published);
+		return EXIT_INCOMPLETE;
+	}
+	if (input_unsent(a)) {
+		errorf("mqpub", "interrupted: %s not sent", a->o->mode == MODE_LINES
+		       ? "lines read from standard input were" : "the message was");
 		return EXIT_INCOMPLETE;
 	}
 	return EXIT_OK;

@@ -362,6 +362,24 @@ stale_ack() {
 	(( t1 - t0 >= 1900 && t1 - t0 < 3000 )) || fail "mqpub -W 2 took $(( t1 - t0 )) ms"
 }
 
+@test "broker silent at start: mqpub interrupted before its message went out says so and exits 6" {
+	local q pid
+	broker_start
+	proxy_start
+	ctl pause >/dev/null
+	for q in 0 1; do
+		"$MQPUB" -h 127.0.0.1 -p "$PROXY_PORT" -q "$q" -t fault/x -m x 2>"$T/err$q" 3>&- &
+		pid=$!
+		bg_track "$pid"
+		sleep 0.5
+		kill -INT "$pid"
+		wait_pid "$pid" 5 || fail "mqpub -q $q did not stop on SIGINT"
+		[ "$WAIT_STATUS" -eq 6 ] || fail "mqpub -q $q exit $WAIT_STATUS: $(cat "$T/err$q")"
+		[ "$(wc -l < "$T/err$q")" -eq 1 ] || fail "stderr: $(cat "$T/err$q")"
+		grep -q '^mqpub: interrupted.*not sent' "$T/err$q" || fail "stderr: $(cat "$T/err$q")"
+	done
+}
+
 @test "auth refused: exit 3 at once, one connection attempt, no retry loop" {
 	local pw t0 t1 before
 	pw=$(make_passwd alice secret)
