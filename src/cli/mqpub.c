@@ -497,14 +497,15 @@ int main(int argc, char **argv)
 
 	static mq_client c;
 	mq_client_init(&c, &cc, &sc, &ev, &app);
-	int restored = mq_client_restore(&c);
+	int rc = mq_client_restore(&c);
 	a.restored_last_tag = c.session.next_tag - 1;
-	if (restored < 0) {
+	if (rc < 0 && rc != -MQ_E_TIMEOUT) {   /* a state file we cannot use */
 		errorf("mqpub", "%s", c.err);
 		mq_client_free(&c);
 		return EXIT_USAGE;
 	}
-	int rc = mq_client_run(&c);
+	if (rc == 0)
+		rc = mq_client_run(&c);
 	int code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
 		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);

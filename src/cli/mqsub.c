@@ -273,13 +273,15 @@ int main(int argc, char **argv)
 
 	static mq_client c;
 	mq_client_init(&c, &cc, &sc, &ev, &app);
-	if (mq_client_restore(&c) < 0) {
+	int rc = mq_client_restore(&c);
+	if (rc < 0 && rc != -MQ_E_TIMEOUT) {   /* a state file we cannot use */
 		errorf("mqsub", "%s", c.err);
 		mq_client_free(&c);
 		return EXIT_USAGE;
 	}
 	mq_session_subscribe(&c.session, o.subs, o.nsubs, mq_now_ms());
-	int rc = mq_client_run(&c);
+	if (rc == 0)
+		rc = mq_client_run(&c);
 	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);
 	outbuf_free(&a.out);

@@ -78,7 +78,8 @@ int run_describe(const tool_base *b, const mq_client *c, int rc,
 			 mq_reason_text(b->version, MQ_CONNACK, c->session.connack_reason));
 		return EXIT_REFUSED;
 	case MQ_E_TIMEOUT:
-		snprintf(buf, len, "timed out");
+		/* "timed out", or what it waited for when the client said */
+		snprintf(buf, len, "%s", strncmp(why, "timed out", 9) ? "timed out" : why);
 		return EXIT_TIMEOUT;
 	case MQ_E_TLS:
 		snprintf(buf, len, "%s", why);

@@ -31,6 +31,7 @@ void mq_client_init(mq_client *c, const mq_client_config *cfg,
 	c->cfg = *cfg;
 	c->app = *app;
 	c->transport.fd = -1;
+	c->state_lock = -1;
 	mq_session_init(&c->session, scfg, ev);
 	mq_reader_init(&c->reader, scfg->version, scfg->max_packet);
 	c->rng = (uint32_t)mq_now_ms() ^ ((uint32_t)getpid() << 16) ^ 0x9e3779b9u;
@@ -41,6 +42,9 @@ void mq_client_free(mq_client *c)
 	mq_transport_close(&c->transport);
 	mq_session_free(&c->session);
 	mq_reader_free(&c->reader);
+	if (c->state_lock >= 0)
+		close(c->state_lock);
+	c->state_lock = -1;
 }
 
 static void notice(mq_client *c, const char *line)
@@ -203,13 +207,47 @@ static int establish(mq_client *c)
 	}
 }
 
+/* One process at a time per state file: a second run with the same
+ * client id would overwrite the first one's state, and the broker would
+ * hand the session back and forth between the two.  Wait for the first to
+ * end, within the run deadline and until a signal. */
+static int lock_state(mq_client *c)
+{
+	bool told = false;
+	for (;;) {
+		int fd = mq_store_lock(c->cfg.state_path, c->err, sizeof c->err);
+		if (fd >= 0) {
+			c->state_lock = fd;
+			return 0;
+		}
+		if (fd != -MQ_E_WOULD_BLOCK)
+			return fd;
+		if (!told) {
+			char line[4200];
+			snprintf(line, sizeof line, "waiting for another process with this "
+				 "client id to end (it holds '%s.lock')", c->cfg.state_path);
+			notice(c, line);
+			told = true;
+		}
+		int w = wait_until(c, mq_now_ms() + 100);
+		if (w == -MQ_E_TIMEOUT)
+			snprintf(c->err, sizeof c->err, "timed out waiting for another "
+				 "process with this client id to end");
+		if (w != 0)
+			return w;
+	}
+}
+
 int mq_client_restore(mq_client *c)
 {
 	if (!c->cfg.state_path)
 		return 0;
-	int n = mq_store_load(c->cfg.state_path, &c->session, c->err, sizeof c->err);
+	int rc = lock_state(c);
+	if (rc != 0)
+		return rc;
+	rc = mq_store_load(c->cfg.state_path, &c->session, c->err, sizeof c->err);
 	c->saved_changes = c->session.changes;
-	return n;
+	return rc < 0 ? rc : 0;
 }
 
 /* --state-dir: what the session must not forget goes to disk before the
@@ -402,7 +440,7 @@ static int run_timers(mq_client *c)
 {
 	uint64_t now = mq_now_ms();
 	if (c->cfg.deadline_ms && now >= c->cfg.deadline_ms && !c->timed_out) {
-		set_err(c, "timed out", -MQ_E_TIMEOUT, NULL);
+		snprintf(c->err, sizeof c->err, "timed out");
 		c->timed_out = true;
 		return 0;
 	}

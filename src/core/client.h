@@ -65,6 +65,7 @@ struct mq_client {
 	bool timed_out;              /* cfg.deadline_ms passed */
 	uint32_t rng;
 	uint64_t saved_changes;      /* session.changes at the last save */
+	int state_lock;              /* fd holding the state file's lock, or -1 */
 	char err[320];               /* what went wrong, for the user */
 };
 
@@ -78,8 +79,10 @@ void mq_client_init(mq_client *c, const mq_client_config *cfg,
 void mq_client_free(mq_client *c);
 
 /* Put the state saved in cfg.state_path back into the session (before
- * mq_client_run).  Returns the number of messages restored in flight, or
- * -MQ_E_* with c->err set. */
+ * mq_client_run), first waiting for any other process using the same
+ * state file to end.  Returns 0; MQ_CLIENT_STOPPED when a signal came
+ * while waiting; -MQ_E_TIMEOUT when the run deadline passed while waiting;
+ * or -MQ_E_* with c->err set when the file cannot be used. */
 int mq_client_restore(mq_client *c);
 
 /* Connect, run until the app is done and everything is acknowledged, then

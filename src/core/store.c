@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,23 @@ int mq_store_save(const char *path, const mq_session *s, char *err, size_t errle
 	if (rename(tmp, path) < 0 || sync_parent(path) < 0)
 		return io_error(err, errlen, "replace", path);
 	return 0;
+}
+
+int mq_store_lock(const char *path, char *err, size_t errlen)
+{
+	char lock[4200];
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return io_error(err, errlen, "lock", lock);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	int saved = errno;
+	close(fd);
+	if (saved == EWOULDBLOCK)
+		return -MQ_E_WOULD_BLOCK;
+	errno = saved;
+	return io_error(err, errlen, "lock", lock);
 }
 
 typedef struct cursor {

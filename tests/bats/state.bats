@@ -152,3 +152,40 @@ sub_kill_resume() {
 	[ "$(sort -u "$T/out" | wc -l)" -eq 40 ] || fail "lost messages"
 	[ "$(wc -l < "$T/out")" -eq 70 ] || fail "expected 30 duplicates, got $(( $(wc -l < "$T/out") - 40 ))"
 }
+
+@test "state-dir: a second run with the same client id waits for the first (within -W) instead of taking its session" {
+	local pid
+	proxy_start
+	ctl pause >/dev/null
+	# the first run hangs connecting, holding the state file
+	"$MQPUB" -h 127.0.0.1 -p "$PROXY_PORT" -c -i st-two -q 1 -t st/two -m first \
+		--state-dir "$STATE" 2>"$T/first.err" 3>&- &
+	pid=$!
+	bg_track "$pid"
+	local end=$(( $(now_ms) + 5000 ))
+	until [ -e "$STATE/st-two.state.lock" ]; do
+		(( $(now_ms) < end )) || fail "the first run never took the lock"
+		sleep 0.02
+	done
+	sub_bg "$T/out" -q 1 -t st/two
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-two -q 1 \
+		-t st/two -m second -W 1 --state-dir "$STATE"
+	assert_failure 5
+	# one line saying why it waits, one saying why it gave up
+	(( ${#stderr_lines[@]} == 2 )) || fail "stderr: $stderr"
+	[[ ${stderr_lines[0]} == "mqpub: waiting for another process with this client id to end"* ]] ||
+		fail "stderr: $stderr"
+	[[ ${stderr_lines[1]} == "mqpub: timed out waiting for another process with this client id"* ]] ||
+		fail "stderr: $stderr"
+	[ ! -s "$T/out" ] || fail "the second run published: $(cat "$T/out")"
+	# once the first is done, the next run goes through at once
+	ctl resume >/dev/null
+	wait_pid "$pid" 10 || fail "the first run did not finish"
+	[ "$WAIT_STATUS" -eq 0 ] || fail "first run exit $WAIT_STATUS: $(cat "$T/first.err")"
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-two -q 1 \
+		-t st/two -m third --state-dir "$STATE"
+	assert_success
+	assert_equal "$stderr" ""
+	wait_for_lines "$T/out" 2 10 || fail "got: $(cat "$T/out")"
+	assert_equal "$(cat "$T/out")" "$(printf 'first\nthird')"
+}
