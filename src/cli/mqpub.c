@@ -407,8 +407,6 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
 	return a->refused || a->publish_error ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
-/* The exit code once the run is over, with one line on stderr if it
- * did not all go well. */
 /* Input mqpub took but never published: the -m/-f/-s/-n message, or
  * lines read from stdin (a run stopped before the broker took them). */
 static bool input_unsent(const pub_app *a)
@@ -418,6 +416,8 @@ static bool input_unsent(const pub_app *a)
 	return !a->single_sent;
 }
 
+/* The exit code once the run is over, with one line on stderr if it
+ * did not all go well. */
 static int pub_result(pub_app *a, mq_client *c, int rc)
 {
 	unsigned long long missing = a->published - a->acked - a->refused;

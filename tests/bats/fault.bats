@@ -205,7 +205,8 @@ $(cat "$T/case.log")"
 # first max_inflight_messages (default 20) per client.  The rest lose it:
 # a message it had already sent PUBREL for (our PUBCOMP unread when it
 # stopped) is sent again as a new PUBLISH, against MQTT-4.3.3, and the
-# subscriber rightly prints it again.  Saving on every change makes the
+# subscriber, unable to tell it from a new message, prints it again.
+# Saving on every change makes the
 # broker slow enough to hold 30-120 such messages at each stop.  A window
 # of 1000 (0, "no limit", restores none at all) keeps them all.
 restart_stream() {
