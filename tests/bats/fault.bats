@@ -206,9 +206,9 @@ $(cat "$T/case.log")"
 # a message it had already sent PUBREL for (our PUBCOMP unread when it
 # stopped) is sent again as a new PUBLISH, against MQTT-4.3.3, and the
 # subscriber, unable to tell it from a new message, prints it again.
-# Saving on every change makes the
-# broker slow enough to hold 30-120 such messages at each stop.  A window
-# of 1000 (0, "no limit", restores none at all) keeps them all.
+# Saving on every change makes the broker slow enough to hold 30-120 such
+# messages at each stop.  A window of 1000 (0, "no limit", restores none
+# at all) keeps them all.
 restart_stream() {
 	local q=$1 i
 	broker_start "persistence true" "autosave_on_changes true" "autosave_interval 1" \
