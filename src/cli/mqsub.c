@@ -156,15 +156,25 @@ static bool filtered_out(const sub_opts *o, const mq_publish *p)
 	return false;
 }
 
-static void print_message(sub_app *a, const mq_publish *p)
+static int print_message(sub_app *a, const mq_publish *p)
 {
+	int r = 0;
 	if (a->o->verbose) {
-		outbuf_put(&a->out, p->topic.ptr, p->topic.len);
-		outbuf_put(&a->out, " ", 1);
+		r |= outbuf_put(&a->out, p->topic.ptr, p->topic.len);
+		r |= outbuf_put(&a->out, " ", 1);
 	}
-	outbuf_put(&a->out, p->payload.ptr, p->payload.len);
+	r |= outbuf_put(&a->out, p->payload.ptr, p->payload.len);
 	if (!a->o->no_newline)
-		outbuf_put(&a->out, "\n", 1);
+		r |= outbuf_put(&a->out, "\n", 1);
+	return r;
+}
+
+/* Why output stopped: the reader went away (-MQ_E_APP_STOP: finish
+ * quietly), or a write failed (-MQ_E_APP_FAILED: drop the link with
+ * nothing acknowledged, so no message is lost). */
+static int output_stopped(const sub_app *a)
+{
+	return a->out.error ? -MQ_E_APP_FAILED : -MQ_E_APP_STOP;
 }
 
 /* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
@@ -173,7 +183,9 @@ static int on_message(void *ctx, const mq_publish *p)
 {
 	sub_app *a = ctx;
 	const sub_opts *o = a->o;
-	if (a->finished || a->out.closed)
+	if (a->out.closed || a->out.error)
+		return output_stopped(a);
+	if (a->finished)
 		return -MQ_E_APP_STOP;
 	if (o->retained_only && !p->retain) {
 		a->finished = true;
@@ -181,7 +193,8 @@ static int on_message(void *ctx, const mq_publish *p)
 	}
 	if ((o->no_retained && p->retain) || filtered_out(o, p))
 		return 0;
-	print_message(a, p);
+	if (print_message(a, p) < 0)
+		return output_stopped(a);
 	a->received++;
 	if (o->count && a->received >= o->count)
 		a->finished = true;
@@ -213,10 +226,13 @@ static bool sub_done(void *ctx, mq_client *c)
 	return a->finished || a->out.closed;
 }
 
+/* After each read, before the acknowledgements go out: what was printed
+ * must be written first. */
 static int sub_flush(void *ctx)
 {
 	sub_app *a = ctx;
-	outbuf_flush(&a->out);
+	if (outbuf_flush(&a->out) < 0 && a->out.error)
+		return -MQ_E_APP_FAILED;
 	return 0;
 }
 

@@ -599,6 +599,11 @@ static int run_loop(mq_client *c)
 int mq_client_run(mq_client *c)
 {
 	int rc = run_loop(c);
+	/* The app could not take what arrived (its output failed): the link
+	 * was dropped with those acknowledgements unsent, and the state on
+	 * disk must not say those messages were received either. */
+	if (rc == -MQ_E_APP_FAILED)
+		return rc;
 	char keep[sizeof c->err];
 	memcpy(keep, c->err, sizeof keep);
 	int saved = save_state(c);   /* the final acknowledgements too */

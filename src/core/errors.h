@@ -41,6 +41,7 @@
 	X(DISCONNECTED,     "broker sent DISCONNECT")                          \
 	X(TLS,              "TLS failure")                                     \
 	X(APP_STOP,         "stopped by the application")                     \
+	X(APP_FAILED,       "the application could not take what arrived")    \
 	X(STORE,            "cannot keep the session state on disk")
 
 /* Codes are positive enum values; functions return them negated:

@@ -365,3 +365,25 @@ persistent_session() {
 	wait_for_lines "$T/out" 20 10 || fail "got $(wc -l < "$T/out") of 20 after the acknowledgements went through"
 	assert_equal "$(cat "$T/out")" "$(seq 1 20)"
 }
+
+@test "output that cannot be written (/dev/full): mqsub exits 1 without acknowledging, and the next run gets the message" {
+	local q pid
+	broker_start
+	for q in 1 2; do
+		"$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i "full$q" -q "$q" -t "full/$q" \
+			>/dev/full 2>"$T/err$q" 3>&- &
+		pid=$!
+		bg_track "$pid"
+		wait_log "Sending SUBACK to full$q" 1 10 || fail "no subscription"
+		pub -q "$q" -t "full/$q" -m "kept $q" || fail "publish failed"
+		wait_pid "$pid" 10 || fail "mqsub -q $q kept running with its output failing"
+		[ "$WAIT_STATUS" -eq 1 ] || fail "mqsub -q $q exit $WAIT_STATUS: $(cat "$T/err$q")"
+		[ "$(wc -l < "$T/err$q")" -eq 1 ] || fail "stderr: $(cat "$T/err$q")"
+		grep -q "^mqsub: cannot write output: No space left on device" "$T/err$q" ||
+			fail "stderr: $(cat "$T/err$q")"
+		# not acknowledged, not recorded as received: delivered again
+		run --separate-stderr sub -c -i "full$q" -q "$q" -t "full/$q" -C 1 -W 5
+		assert_success
+		assert_output "kept $q"
+	done
+}
