@@ -31,15 +31,38 @@ static size_t utf8_seq(const uint8_t *s, size_t left)
 	return n;
 }
 
-/* MQTT 5.0 §1.5.4, 3.1.1 §1.5.3 [MQTT-1.5.4-1..2]. */
-int mq_utf8_check(const uint8_t *s, size_t len)
+#define ONES  0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* Does the word hold byte b?  (Exact as a yes/no: a zero byte of w ^ b.) */
+static bool word_has(uint64_t w, uint8_t b)
+{
+	uint64_t x = w ^ (ONES * b);
+	return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* MQTT 5.0 §1.5.4, 3.1.1 §1.5.3 [MQTT-1.5.4-1..2], and for a topic name
+ * no wildcard (§4.7.3), in one pass: plain ASCII, the common case, eight
+ * bytes at a time.  Bad UTF-8 anywhere wins over a wildcard. */
+static int text_check(const uint8_t *s, size_t len, bool topic)
 {
 	size_t i = 0;
+	bool wildcard = false;
 
 	if (len > 65535)
 		return -MQ_E_BAD_UTF8;
 	while (i < len) {
-		if (s[i] - 1u < 0x7Fu) {   /* ASCII but NUL: the common case */
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & HIGHS) && !word_has(w, 0) &&
+			    !(topic && (word_has(w, '+') || word_has(w, '#')))) {
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] - 1u < 0x7Fu) {   /* ASCII but NUL */
+			wildcard |= topic && (s[i] == '+' || s[i] == '#');
 			i++;
 			continue;
 		}
@@ -49,22 +72,18 @@ int mq_utf8_check(const uint8_t *s, size_t len)
 			return -MQ_E_BAD_UTF8;
 		i += n;
 	}
-	return 0;
+	return wildcard ? -MQ_E_BAD_TOPIC : 0;
+}
+
+int mq_utf8_check(const uint8_t *s, size_t len)
+{
+	return text_check(s, len, false);
 }
 
 /* MQTT 5.0 §4.7.3: at least one character, no wildcards. */
 int mq_topic_check(const uint8_t *s, size_t len)
 {
-	int rc;
-
-	if (len == 0)
-		return -MQ_E_BAD_TOPIC;
-	rc = mq_utf8_check(s, len);
-	if (rc < 0)
-		return rc;
-	if (memchr(s, '+', len) || memchr(s, '#', len))
-		return -MQ_E_BAD_TOPIC;
-	return 0;
+	return len == 0 ? -MQ_E_BAD_TOPIC : text_check(s, len, true);
 }
 
 /* MQTT 5.0 §4.7.1: '+' fills a whole level, '#' a whole last level. */

@@ -1175,6 +1175,56 @@ static void test_topic_filter_check(void)
 	CHECK_EQ(tcheck("\xED\xA0\x80"), -MQ_E_BAD_UTF8);
 }
 
+/* The checks read plain ASCII eight bytes at a time: whatever sits
+ * around a short piece (checked byte by byte on its own), at any offset,
+ * with ASCII between two pieces so that they cannot join,
+ * the verdict is the piece's; with two pieces, bad UTF-8 wins over a
+ * wildcard. */
+static void test_text_word_path(void)
+{
+	static const struct { const char *s; size_t len; } piece[] = {
+		{ "", 0 }, { "\0", 1 }, { "+", 1 }, { "#", 1 }, { "\x80", 1 },
+		{ "\xC3\xA9", 2 }, { "\xC3", 1 }, { "\xED\xA0\x80", 3 },
+		{ "\xF0\x9F\x98\x80", 4 }, { "\xF4\x90\x80\x80", 4 },
+		{ "\xE2\x82", 2 }, { "\x7F", 1 }, { "/", 1 },
+	};
+	const size_t np = sizeof piece / sizeof piece[0];
+	uint8_t buf[64];
+	size_t pre, post, a, b;
+
+	for (a = 0; a < np; a++) {
+		for (b = 0; b < np; b++) {
+			int ua = mq_utf8_check((const uint8_t *)piece[a].s, piece[a].len);
+			int ub = mq_utf8_check((const uint8_t *)piece[b].s, piece[b].len);
+			int ta = piece[a].len ? mq_topic_check((const uint8_t *)piece[a].s, piece[a].len) : 0;
+			int tb = piece[b].len ? mq_topic_check((const uint8_t *)piece[b].s, piece[b].len) : 0;
+			int want_u = ua ? ua : ub;
+			int want_t = ua || ub ? -MQ_E_BAD_UTF8 : ta ? ta : tb;
+			for (pre = 0; pre <= 17; pre++) {
+				for (post = 1; post <= 17; post++) {
+					size_t n = 0;
+					memset(buf, 'a', pre);
+					n += pre;
+					memcpy(buf + n, piece[a].s, piece[a].len);
+					n += piece[a].len;
+					memset(buf + n, 'b', post);
+					n += post;
+					memcpy(buf + n, piece[b].s, piece[b].len);
+					n += piece[b].len;
+					if (mq_utf8_check(buf, n) != want_u ||
+					    (n && mq_topic_check(buf, n) != want_t)) {
+						CHECK(false);
+						fprintf(stderr, "  (pieces %zu, %zu; %zu + %zu)\n",
+							a, b, pre, post);
+						return;
+					}
+				}
+			}
+		}
+	}
+	CHECK(true);
+}
+
 static void test_topic_matches(void)
 {
 	static const struct {
@@ -1378,6 +1428,7 @@ int main(void)
 	test_framing();
 	test_publish_roundtrip();
 	test_utf8();
+	test_text_word_path();
 	test_topic_filter_check();
 	test_topic_matches();
 	test_user_props();
