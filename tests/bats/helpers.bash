@@ -50,6 +50,8 @@ common_teardown() {
 		wait_pid "$p" 3 || { kill -KILL "$p" 2>/dev/null || true; }
 	done
 	broker_stop
+	# and any other mosquitto this test ran on its private config
+	pkill -KILL -f -- "-c $BROKER_DIR/mosquitto.conf" 2>/dev/null || true
 }
 
 # bg_track PID: kill PID on teardown.
@@ -159,6 +161,7 @@ broker_launch() {
 # allow_anonymous off unless an allow_anonymous line is given.
 broker_start() {
 	local try
+	broker_stop   # one broker per test: a second start replaces the first
 	BROKER_EXTRA=("$@")
 	for try in 1 2 3 4 5; do
 		BROKER_PORT=$(free_port)

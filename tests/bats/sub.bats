@@ -352,7 +352,6 @@ persistent_session() {
 }
 
 @test "mqsub --max-inflight N: the broker sends at most N QoS 2 messages before mqsub acknowledges them" {
-	broker_start
 	proxy_start
 	sub_bg "$T/out" -p "$PROXY_PORT" -q 2 -t mi/t --max-inflight 5
 	# hold back everything mqsub sends: its PUBRECs never reach the broker
@@ -368,7 +367,6 @@ persistent_session() {
 
 @test "output that cannot be written (/dev/full): mqsub exits 1 without acknowledging, and the next run gets the message" {
 	local q pid
-	broker_start
 	for q in 1 2; do
 		"$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i "full$q" -q "$q" -t "full/$q" \
 			>/dev/full 2>"$T/err$q" 3>&- &
