@@ -214,11 +214,19 @@ restart_stream() {
 	broker_start "persistence true" "autosave_on_changes true" "autosave_interval 1" \
 		"max_queued_messages 0" "max_inflight_messages 1000"
 	proxy_start
-	sub_bg "$T/out" -q "$q" -c -i "fault-rsub$q" -t fault/stream
+	sub_bg "$T/out" -q "$q" -c -i "fault-rsub$q" -t fault/stream --reconnect-max 500
 	pub_stream_bg "$q" "fault-rpub$q" 10000 100 0.1 "$PROXY_PORT"
 	for i in 1 2 3 4 5; do
 		sleep 1.5
 		broker_restart || fail "restart $i failed"
+		# Both clients back before the next restart.  mosquitto 2.0.11
+		# also loses the state of QoS 2 messages it restores and saves
+		# again with their client still away (seen: 8 and 97 duplicates
+		# when mqsub's backoff let a restart pass it by).
+		wait_log "New client connected .* as fault-rsub$q " $(( i + 1 )) 15 ||
+			fail "mqsub did not reconnect after restart $i"
+		wait_log "New client connected .* as fault-rpub$q " $(( i + 1 )) 15 ||
+			fail "mqpub did not reconnect after restart $i"
 	done
 	echo "# qos $q: 5 restarts; mqpub said 'connection lost' $(grep -c 'connection lost' "$T/pub.err") times" >&3
 	check_stream "$q" "fault-rpub$q" 10000
