@@ -457,13 +457,31 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 	return EXIT_OK;
 }
 
+/* -s and -l read standard input: a closed one is a usage error, not
+ * an empty message. */
+static int check_stdin(const pub_opts *o, int closed_fds)
+{
+	bool reads_stdin = o->mode == MODE_STDIN || o->mode == MODE_LINES;
+	if (reads_stdin && (closed_fds & 1)) {
+		errorf("mqpub", "standard input is closed: nothing to read for %s",
+		       o->mode == MODE_STDIN ? "-s" : "-l");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static pub_opts o;
+	int closed_fds = run_open_std_fds();
+	if (closed_fds < 0)
+		return EXIT_NETWORK;   /* no /dev/null: nothing can be said */
 	int r = parse_args(&o, argc, argv);
-	common_wipe_argv(argc, argv);
+	common_wipe_argv(&o.c);
 	if (r)
 		return r - 1;
+	if (check_stdin(&o, closed_fds) < 0)
+		return EXIT_USAGE;
 
 	static pub_app a;
 	a.base = (tool_base){ "mqpub", o.c.version, o.c.debug };

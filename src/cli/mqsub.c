@@ -169,12 +169,20 @@ static int print_message(sub_app *a, const mq_publish *p)
 	return r;
 }
 
+/* Output that can take no more: the reader went away (EPIPE), a write
+ * failed, or a stop signal came while the reader was not reading. */
+static bool output_over(const sub_app *a)
+{
+	return a->out.closed || a->out.error || a->out.interrupted;
+}
+
 /* Why output stopped: the reader went away (-MQ_E_APP_STOP: finish
- * quietly), or a write failed (-MQ_E_APP_FAILED: drop the link with
- * nothing acknowledged, so no message is lost). */
+ * quietly), or a write failed or was cut short by a signal
+ * (-MQ_E_APP_FAILED: drop the link with what was not written
+ * unacknowledged, so no message is lost). */
 static int output_stopped(const sub_app *a)
 {
-	return a->out.error ? -MQ_E_APP_FAILED : -MQ_E_APP_STOP;
+	return a->out.error || a->out.interrupted ? -MQ_E_APP_FAILED : -MQ_E_APP_STOP;
 }
 
 /* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
@@ -183,7 +191,7 @@ static int on_message(void *ctx, const mq_publish *p)
 {
 	sub_app *a = ctx;
 	const sub_opts *o = a->o;
-	if (a->out.closed || a->out.error)
+	if (output_over(a))
 		return output_stopped(a);
 	if (a->finished)
 		return -MQ_E_APP_STOP;
@@ -223,7 +231,7 @@ static bool sub_done(void *ctx, mq_client *c)
 {
 	sub_app *a = ctx;
 	(void)c;
-	return a->finished || a->out.closed;
+	return a->finished || output_over(a);
 }
 
 /* After each read, before the acknowledgements go out: what was printed
@@ -231,24 +239,41 @@ static bool sub_done(void *ctx, mq_client *c)
 static int sub_flush(void *ctx)
 {
 	sub_app *a = ctx;
-	if (outbuf_flush(&a->out) < 0 && a->out.error)
+	if (outbuf_flush(&a->out) < 0 && !a->out.closed)
 		return -MQ_E_APP_FAILED;
 	return 0;
 }
 
-static int sub_result(sub_app *a, mq_client *c, int rc)
+static const char *messages(unsigned long n)
+{
+	return n == 1 ? "message" : "messages";
+}
+
+/* rc: the run's result, 0 when it ended normally or by a signal
+ * (stopped). */
+static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 {
 	outbuf_flush(&a->out);
 	if (a->out.error) {
 		errorf("mqsub", "cannot write output: %s", strerror(a->out.error));
 		return EXIT_NETWORK;
 	}
+	if (a->out.interrupted) {
+		errorf("mqsub", "interrupted while standard output was not read: "
+		       "messages not written were not acknowledged");
+		return EXIT_INCOMPLETE;
+	}
 	if (a->refused)
 		return EXIT_INCOMPLETE;
+	if (stopped && a->o->count && a->received < a->o->count) {
+		errorf("mqsub", "interrupted after %lu of %lu %s", a->received,
+		       a->o->count, messages(a->o->count));
+		return EXIT_INCOMPLETE;
+	}
 	if (rc == -MQ_E_TIMEOUT && c->ever_connected) {
 		if (a->o->count && a->received < a->o->count) {
-			errorf("mqsub", "timed out after %lu of %lu messages",
-			       a->received, a->o->count);
+			errorf("mqsub", "timed out after %lu of %lu %s",
+			       a->received, a->o->count, messages(a->o->count));
 			return EXIT_TIMEOUT;
 		}
 		return EXIT_OK;
@@ -261,10 +286,17 @@ static int sub_result(sub_app *a, mq_client *c, int rc)
 int main(int argc, char **argv)
 {
 	static sub_opts o;
+	int closed_fds = run_open_std_fds();
+	if (closed_fds < 0)
+		return EXIT_NETWORK;   /* no /dev/null: nothing can be said */
 	int r = parse_args(&o, argc, argv);
-	common_wipe_argv(argc, argv);
+	common_wipe_argv(&o.c);
 	if (r)
 		return r - 1;
+	if (closed_fds & 2) {   /* what arrives would be acknowledged, then lost */
+		errorf("mqsub", "standard output is closed: nowhere to print messages");
+		return EXIT_USAGE;
+	}
 
 	static sub_app a;
 	a.base = (tool_base){ "mqsub", o.c.version, o.c.debug };
@@ -286,6 +318,7 @@ int main(int argc, char **argv)
 		errorf("mqsub", "cannot set up signals: %s", strerror(errno));
 		return EXIT_NETWORK;
 	}
+	outbuf_stop_on(&a.out, cc.stop_flag, cc.stop_fd);
 
 	static mq_client c;
 	mq_client_init(&c, &cc, &sc, &ev, &app);
@@ -298,7 +331,8 @@ int main(int argc, char **argv)
 	mq_session_subscribe(&c.session, o.subs, o.nsubs, mq_now_ms());
 	if (rc == 0)
 		rc = mq_client_run(&c);
-	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
+	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc,
+			      rc == MQ_CLIENT_STOPPED);
 	mq_client_free(&c);
 	outbuf_free(&a.out);
 	return code;

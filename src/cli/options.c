@@ -117,7 +117,19 @@ static int add_host_list(common_opts *o)
 	return 0;
 }
 
-static int parse_url_option(common_opts *o, const char *arg)
+/* Note argv bytes to blank once parsing is over. */
+static int remember_secret(common_opts *o, char *at, size_t len)
+{
+	if (o->nsecrets >= MAX_ARGV_SECRETS) {
+		errorf(o->prog, "too many passwords and keys on the command line (at most %d)",
+		       MAX_ARGV_SECRETS);
+		return -1;
+	}
+	o->secrets[o->nsecrets++] = (argv_secret){ at, len };
+	return 0;
+}
+
+static int parse_url_option(common_opts *o, char *arg)
 {
 	char *copy = strdup(arg);
 	mq_url u;
@@ -141,6 +153,8 @@ static int parse_url_option(common_opts *o, const char *arg)
 	if (u.pass) {
 		o->password = u.pass;
 		o->has_password = true;
+		if (u.pass_len && remember_secret(o, arg + u.pass_at, u.pass_len) < 0)
+			return -1;
 	}
 	if (u.topic)
 		o->url_topic = u.topic;
@@ -222,6 +236,8 @@ int common_option(common_opts *o, int opt, char *arg)
 	int r = common_number(o, opt, arg);
 	if (r == 0)
 		r = tls_option(&o->tls, o->prog, opt, arg);
+	if (r > 0 && opt == OPT_PSK && remember_secret(o, arg, strlen(arg)) < 0)
+		return -1;
 	if (r != 0)
 		return r;
 	switch (opt) {
@@ -237,7 +253,7 @@ int common_option(common_opts *o, int opt, char *arg)
 			return -1;
 		}
 		o->has_password = true;
-		break;
+		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
 	case OPT_PASSWORD_FILE: return read_password_file(o, arg) < 0 ? -1 : 1;
 	case 'c': o->no_clean = true; break;
 	case 'd': o->debug = true; break;
@@ -343,8 +359,11 @@ static int state_path(common_opts *o)
 		snprintf(dir, sizeof dir, "%s/mq", xdg);
 	else if (home && *home)
 		snprintf(dir, sizeof dir, "%s/.local/state/mq", home);
-	else
+	else {
+		errorf(o->prog, "warning: HOME and XDG_STATE_HOME are unset: messages in "
+		       "flight are not kept across runs (give --state-dir DIR)");
 		return 0;
+	}
 	if (make_dirs(dir) < 0) {
 		errorf(o->prog, "cannot create state directory '%s': %s", dir, strerror(errno));
 		return -1;
@@ -370,8 +389,8 @@ int common_finish(common_opts *o)
 	for (size_t i = 0; i < o->nendpoints; i++)
 		if (!o->endpoints[i].port)
 			o->endpoints[i].port = o->port;
-	if (o->no_clean && !o->client_id) {
-		errorf(o->prog, "-c/--no-clean needs a client id (-i ID)");
+	if (o->no_clean && (!o->client_id || !*o->client_id)) {
+		errorf(o->prog, "-c/--no-clean needs a non-empty client id (-i ID)");
 		return -1;
 	}
 	if (o->client_id && o->id_prefix) {
@@ -442,29 +461,11 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 	return 0;
 }
 
-/* Blank the secrets in "-P pw", "-Ppw", "--pw pw", "--pw=pw", "--psk
- * hex", "--psk=hex" and in "mqtt://user:pw@host" URLs. */
-void common_wipe_argv(int argc, char **argv)
+void common_wipe_argv(common_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		char *a = argv[i];
-		if ((!strcmp(a, "-P") || !strcmp(a, "--pw") || !strcmp(a, "--psk")) &&
-		    i + 1 < argc) {
-			a = argv[++i];
-			memset(a, '*', strlen(a));
-		} else if (!strncmp(a, "-P", 2)) {
-			memset(a + 2, '*', strlen(a + 2));
-		} else if (!strncmp(a, "--pw=", 5) || !strncmp(a, "--psk=", 6)) {
-			char *eq = strchr(a, '=') + 1;
-			memset(eq, '*', strlen(eq));
-		} else if (strstr(a, "://")) {
-			char *ui = strstr(a, "://") + 3;
-			char *at = strchr(ui, '@');
-			char *colon = strchr(ui, ':');
-			if (at && colon && colon < at)
-				memset(colon + 1, '*', (size_t)(at - colon - 1));
-		}
-	}
+	for (size_t i = 0; i < o->nsecrets; i++)
+		memset(o->secrets[i].at, '*', o->secrets[i].len);
+	o->nsecrets = 0;
 }
 
 void common_usage(FILE *f)

@@ -24,6 +24,13 @@ enum {
 };
 
 #define MAX_ENDPOINTS 16
+#define MAX_ARGV_SECRETS 64
+
+/* The exact bytes of argv that hold a secret, found while parsing. */
+typedef struct argv_secret {
+	char *at;
+	size_t len;
+} argv_secret;
 
 typedef struct common_opts {
 	const char *prog;            /* "mqpub" or "mqsub" */
@@ -52,6 +59,8 @@ typedef struct common_opts {
 	char state_path[4096];       /* state_dir/<client id>.state, or "" */
 	mq_tls_config tls;
 	char client_id_buf[64];
+	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
+	size_t nsecrets;
 } common_opts;
 
 #define TLS_LONG_OPTIONS                                                   \
@@ -124,8 +133,11 @@ typedef struct tool_cli {
  * common ones; unknown options and stray arguments are usage errors.
  * Returns 0 to go on, or the exit code + 1 (so 1 means exit 0). */
 int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv);
-/* Overwrite secrets in argv so ps(1) does not show them. */
-void common_wipe_argv(int argc, char **argv);
+/* Overwrite the argv bytes that held a secret (-P, --pw, --psk, the
+ * password of an -L URL) so ps(1) does not show them.  Only those bytes:
+ * every value was copied or used while parsing, and other values (a -m
+ * payload, a topic) still point into argv. */
+void common_wipe_argv(common_opts *o);
 /* The common part of --help. */
 void common_usage(FILE *f);
 

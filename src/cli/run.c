@@ -24,6 +24,23 @@ static void on_stop_signal(int sig)
 	errno = saved;
 }
 
+int run_open_std_fds(void)
+{
+	int closed = 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int nul = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nul != fd) {   /* the lowest free fd is this one */
+			if (nul >= 0)
+				close(nul);
+			return -1;
+		}
+		closed |= 1 << fd;
+	}
+	return closed;
+}
+
 int run_install_signals(mq_client_config *cc)
 {
 	if (pipe(stop_pipe) < 0)

@@ -86,6 +86,7 @@ int mq_hostport_parse(char *hp, char **host, char **port, const char **why)
 
 int mq_url_parse(char *s, mq_url *out, const char **why)
 {
+	char *start = s;
 	memset(out, 0, sizeof *out);
 	if (strncmp(s, "mqtt://", 7) == 0) {
 		s += 7;
@@ -110,6 +111,11 @@ int mq_url_parse(char *s, mq_url *out, const char **why)
 	char *at = strrchr(s, '@');
 	if (at) {
 		*at = '\0';
+		char *colon = strchr(s, ':');
+		if (colon) {
+			out->pass_at = (size_t)(colon + 1 - start);
+			out->pass_len = (size_t)(at - colon - 1);
+		}
 		if (split_userinfo(s, out) < 0) {
 			*why = "bad %-escape in user or password";
 			return -1;

@@ -7,6 +7,8 @@ typedef struct mq_url {
 	char *host, *port;     /* port NULL when absent; [v6] brackets removed */
 	char *topic;           /* NULL when absent; %XX-decoded */
 	int tls;               /* 1 for mqtts:// */
+	size_t pass_at, pass_len;  /* the password's bytes in the URL as
+	                              given (before %XX decoding); len 0: none */
 } mq_url;
 
 /* 0..15 for a hex digit, -1 otherwise. */

@@ -94,18 +94,76 @@ teardown() {
 	assert_success
 }
 
-@test "-P / --pw is wiped from argv of a running mqsub (ps cannot show it)" {
-	local cmdline
-	sub_bg "$T/out" -u alice -P s3cret-pw -t a/wipe
-	cmdline=$(tr '\0' ' ' < "/proc/$SUB_PID/cmdline")
-	[[ $cmdline == *a/wipe* ]] || fail "not the mqsub process: $cmdline"
-	[[ $cmdline != *s3cret-pw* ]] || fail "password visible in /proc/$SUB_PID/cmdline: $cmdline"
-	[[ $(ps -o args= -p "$SUB_PID") != *s3cret-pw* ]] || fail "password visible in ps"
+# cmdline_of PID: /proc/PID/cmdline with NULs as spaces.
+cmdline_of() {
+	tr '\0' ' ' < "/proc/$1/cmdline"
+}
 
-	sub_bg "$T/out2" -u alice --pw s3cret-pw -t a/wipe2
-	cmdline=$(tr '\0' ' ' < "/proc/$SUB_PID/cmdline")
-	[[ $cmdline == *a/wipe2* ]] || fail "not the mqsub process: $cmdline"
-	[[ $cmdline != *s3cret-pw* ]] || fail "--pw value visible in /proc/$SUB_PID/cmdline: $cmdline"
+@test "the password is wiped from argv of a running mqsub in every spelling (ps cannot show it)" {
+	local cmdline spelling i=0
+	# Each line: the arguments that carry the password, as a user may write them.
+	while IFS= read -r spelling; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		sub_bg "$T/out$i" -u alice $spelling -t "a/wipe$i"
+		cmdline=$(cmdline_of "$SUB_PID")
+		[[ $cmdline == *a/wipe$i* ]] || fail "not the mqsub process: $cmdline"
+		[[ $cmdline != *s3cret-pw* ]] || fail "'$spelling': password visible in /proc/$SUB_PID/cmdline: $cmdline"
+		[[ $(ps -o args= -p "$SUB_PID") != *s3cret-pw* ]] || fail "'$spelling': password visible in ps"
+		# Only the password's own bytes are blanked: the option stays.
+		case $spelling in
+		-vP*) [[ $cmdline == *-vP* ]] || fail "'$spelling': more than the secret was wiped: $cmdline" ;;
+		--pw=*) [[ $cmdline == *--pw=* ]] || fail "'$spelling': more than the secret was wiped: $cmdline" ;;
+		esac
+		kill "$SUB_PID"
+	done <<'EOF'
+-P s3cret-pw
+-Ps3cret-pw
+-vPs3cret-pw
+--pw s3cret-pw
+--pw=s3cret-pw
+--password-file /dev/null -P s3cret-pw
+EOF
+}
+
+@test "the password of an -L URL is wiped from argv, the rest of the URL kept" {
+	local cmdline from
+	from=$(log_lines)
+	"$MQSUB" -L "mqtt://alice:s3cret-pw@127.0.0.1:$BROKER_PORT/a/url-wipe" >"$T/out" 2>"$T/err" &
+	SUB_PID=$!
+	bg_track "$SUB_PID"
+	wait_subscribed "$from" "$SUB_PID" a/url-wipe
+	cmdline=$(cmdline_of "$SUB_PID")
+	[[ $cmdline == *mqtt://alice:*@127.0.0.1:$BROKER_PORT/a/url-wipe* ]] || fail "URL mangled: $cmdline"
+	[[ $cmdline != *s3cret-pw* ]] || fail "URL password visible: $cmdline"
+}
+
+@test "--psk is wiped from argv in both spellings" {
+	local port pid cmdline spelling
+	# A listener that accepts and never answers keeps mqsub in its TLS
+	# handshake long enough to read its command line.
+	"$PYTHON" -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+' > "$T/silent.port" &
+	bg_track $!
+	for _ in $(seq 100); do [ -s "$T/silent.port" ] && break; sleep 0.05; done
+	port=$(cat "$T/silent.port")
+	for spelling in "--psk 00112233445566778899aabbccddeeff" "--psk=00112233445566778899aabbccddeeff"; do
+		# shellcheck disable=SC2086
+		"$MQSUB" -p "$port" --psk-identity me $spelling -t a/psk 2>/dev/null &
+		pid=$!
+		bg_track "$pid"
+		sleep 0.3
+		cmdline=$(cmdline_of "$pid")
+		[[ $cmdline == *a/psk* ]] || fail "not the mqsub process: $cmdline"
+		[[ $cmdline != *00112233* ]] || fail "'$spelling': PSK visible in /proc/$pid/cmdline: $cmdline"
+		kill "$pid"
+	done
 }
 
 @test "credentials refused on a reconnect: exit 3 at once, no retrying" {

@@ -328,3 +328,47 @@ d
 	assert_failure 3
 	assert_stderr_line mqpub 'not authori[sz]ed'
 }
+
+@test "payloads and topics that look like secrets arrive byte-exact (only the real secret is wiped)" {
+	local n=0 topic payload
+	# Every option spelling and URL shape the password wipe once matched.
+	local -a payloads=(
+		'-Pressure 1013hPa'
+		'{"url":"https://user:token@example.com/x"}'
+		'--pw=abc'
+		'--pw'
+		'-vPsecret'
+		'--psk=00ff'
+		'mqtt://u:p@h/x'
+		'-P'
+	)
+	local -a topics=('w/x://u:p@h' 'w/-Pfoo' 'w/--pw=x' 'w/--psk' 'w/a:b@c')
+	rsub_bg "$T/out" -t 'w/#' -C $(( ${#payloads[@]} * 2 + ${#topics[@]} )) -v
+	for payload in "${payloads[@]}"; do
+		pub -u bob -P hunter2 -t w/p -m "$payload" || fail "mqpub -P failed for '$payload'"
+		pub -u bob -rPhunter2 -t w/q -m "$payload" || fail "mqpub -rP failed for '$payload'"
+		printf 'w/p %s\nw/q %s\n' "$payload" "$payload" >> "$T/want"
+	done
+	for topic in "${topics[@]}"; do
+		pub -L "mqtt://bob:hunter2@127.0.0.1:$BROKER_PORT/$topic" -m "$topic" || fail "mqpub -L failed for '$topic'"
+		printf '%s %s\n' "$topic" "$topic" >> "$T/want"
+	done
+	sub_done 10
+	diff -u "$T/want" "$T/out" || fail "published bytes differ from what was given"
+	# The retained copies must be cleared for later tests on this broker.
+	pub -t w/q -r -n
+}
+
+@test "-l and -s with standard input closed: exit 2 at once, nothing published (was: hung)" {
+	local mode
+	rsub_bg "$T/out" -t p/closed -W 3
+	for mode in -l -s; do
+		run --separate-stderr bash -c 'exec "$@" <&-' _ timeout 10 "$MQPUB" \
+			-h 127.0.0.1 -p "$BROKER_PORT" -t p/closed "$mode"
+		[ "$status" -ne 124 ] || fail "mqpub $mode hung with stdin closed"
+		assert_failure 2
+		assert_stderr_line mqpub 'standard input is closed'
+	done
+	wait_pid "$SUB_PID" 10 || true
+	[ ! -s "$T/out" ] || fail "something was published: $(cat "$T/out")"
+}

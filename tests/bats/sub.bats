@@ -385,3 +385,85 @@ persistent_session() {
 		assert_output "kept $q"
 	done
 }
+
+@test "SIGTERM before -C is reached: exit 6 and 'interrupted after 2 of 5 messages'" {
+	sub_bg "$T/out" -t s/cnt -C 5
+	rpub -t s/cnt -m one
+	rpub -t s/cnt -m two
+	wait_for_lines "$T/out" 2 10
+	kill -TERM "$SUB_PID"
+	sub_done 10 6
+	[ "$(cat "$T/out.err")" = "mqsub: interrupted after 2 of 5 messages" ] ||
+		fail "stderr: $(cat "$T/out.err")"
+	# without -C, a signal is the normal way to stop: exit 0, nothing said
+	sub_bg "$T/out2" -t s/cnt
+	kill -INT "$SUB_PID"
+	wait_pid "$SUB_PID" 10 || fail "mqsub ignored SIGINT"
+	[ "$WAIT_STATUS" -eq 0 ] || fail "exit $WAIT_STATUS: $(cat "$T/out2.err")"
+	[ ! -s "$T/out2.err" ] || fail "stderr: $(cat "$T/out2.err")"
+}
+
+@test "a signal ends mqsub blocked on a full stdout pipe (exit 6); what was not written is delivered again" {
+	local sig catpid pid n
+	for sig in TERM INT; do
+		rm -f "$T/fifo" "$T/first"
+		mkfifo "$T/fifo"
+		# The reader holds the pipe open and stops reading: the pipe fills.
+		cat < "$T/fifo" > "$T/first" &
+		catpid=$!
+		bg_track "$catpid"
+		"$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i "full-$sig" -q 1 -t s/pipe \
+			> "$T/fifo" 2> "$T/err" &
+		pid=$!
+		bg_track "$pid"
+		wait_log "Sending SUBACK to full-$sig" 1 10 || fail "no subscription"
+		# (stopped only now: stopped before it opened the fifo, it would
+		# hold up mqsub's own open)
+		kill -STOP "$catpid"
+		# 400 lines of 1 KB: far more than a pipe holds.
+		for n in $(seq 400); do printf '%04d%01020d\n' "$n" 0; done > "$T/in"
+		pub -q 1 -t s/pipe -l < "$T/in" || fail "publish failed"
+		sleep 0.5
+		kill "-$sig" "$pid"
+		wait_pid "$pid" 5 || fail "SIG$sig ignored while stdout was full"
+		[ "$WAIT_STATUS" -eq 6 ] || fail "SIG$sig: exit $WAIT_STATUS: $(cat "$T/err")"
+		grep -q '^mqsub: interrupted while standard output was not read' "$T/err" ||
+			fail "stderr: $(cat "$T/err")"
+		kill -CONT "$catpid"
+		wait_pid "$catpid" 5 || fail "reader did not end"
+		# The next run of the same session gets every line not written.
+		run --separate-stderr sub -c -i "full-$sig" -q 1 -t s/pipe -W 3
+		cat "$T/first" - <<<"$output" | sort -u | grep -c . > "$T/count" || true
+		[ "$(cat "$T/count")" -eq 400 ] ||
+			fail "SIG$sig: $(cat "$T/count") of 400 lines, first run wrote $(wc -l < "$T/first")"
+	done
+}
+
+@test "non-blocking stdout that stays full: no busy loop, and SIGTERM still ends mqsub" {
+	local pid catpid ticks1 ticks2
+	mkfifo "$T/fifo"
+	cat < "$T/fifo" > /dev/null &
+	catpid=$!
+	bg_track "$catpid"
+	# O_NONBLOCK on the pipe, then exec mqsub on it.
+	"$PYTHON" -c '
+import fcntl, os, sys
+fl = fcntl.fcntl(1, fcntl.F_GETFL)
+fcntl.fcntl(1, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+os.execv(sys.argv[1], sys.argv[1:])
+' "$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -t s/nb > "$T/fifo" 2> "$T/err" &
+	pid=$!
+	bg_track "$pid"
+	wait_log "Sending SUBACK" 1 10 || fail "no subscription: $(cat "$T/err")"
+	kill -STOP "$catpid"
+	head -c 300000 /dev/zero | tr '\0' x | fold -w 1000 | pub -t s/nb -l || fail "publish failed"
+	sleep 1
+	ticks1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	sleep 1
+	ticks2=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	# A busy loop burns about 100 ticks a second; waiting burns none.
+	(( ticks2 - ticks1 < 20 )) || fail "mqsub used $((ticks2 - ticks1)) CPU ticks in 1 s while blocked"
+	kill -TERM "$pid"
+	wait_pid "$pid" 5 || fail "SIGTERM ignored"
+	[ "$WAIT_STATUS" -eq 6 ] || fail "exit $WAIT_STATUS: $(cat "$T/err")"
+}

@@ -215,3 +215,47 @@ check_help() {
 		[ "$status" -eq 1 ] || fail "mqpub $args => exit $status, want 1 (closed port); stderr: $stderr"
 	done
 }
+
+@test "-c with an empty client id (-i ''): exit 2, no state file written (both tools)" {
+	usage_error mqpub -c -i '' -t a -m x
+	assert_stderr_line mqpub 'non-empty client id'
+	usage_error mqsub -c -i '' -t a
+	[ ! -e "$XDG_STATE_HOME/mq/.state" ] || fail "a state file with an empty name was written"
+	[ -z "$(ls -A "$XDG_STATE_HOME/mq" 2>/dev/null)" ] || fail "state dir not empty: $(ls -A "$XDG_STATE_HOME/mq")"
+}
+
+@test "-s/-l with standard input closed: exit 2 naming stdin, no hang (the signal pipe is not read as input)" {
+	local mode
+	for mode in -l -s; do
+		# (bash -c: the redirection must reach mqpub, not bats' run)
+		run --separate-stderr bash -c 'exec "$@" <&-' _ timeout 10 "$MQPUB" \
+			-h 127.0.0.1 -p "$DEAD_PORT" -t a "$mode"
+		[ "$status" -ne 124 ] || fail "mqpub $mode with stdin closed hung"
+		[ "$status" -eq 2 ] || fail "mqpub $mode <&- => exit $status, want 2; stderr: $stderr"
+		assert_stderr_line mqpub 'standard input is closed'
+	done
+	# With a message on the command line a closed stdin does not matter:
+	# the closed port is what fails (exit 1), not a usage error.
+	run --separate-stderr bash -c 'exec "$@" <&-' _ timeout 10 "$MQPUB" \
+		-h 127.0.0.1 -p "$DEAD_PORT" -t a -m x
+	assert_failure 1
+}
+
+@test "mqsub with standard output closed: exit 2, nothing acknowledged into the void" {
+	run --separate-stderr bash -c 'exec "$@" >&-' _ timeout 10 "$MQSUB" \
+		-h 127.0.0.1 -p "$DEAD_PORT" -t a
+	assert_failure 2
+	assert_stderr_line mqsub 'standard output is closed'
+}
+
+@test "-c with HOME and XDG_STATE_HOME unset: a warning that no state is kept" {
+	run --separate-stderr env -u HOME -u XDG_STATE_HOME timeout 10 "$MQPUB" \
+		-h 127.0.0.1 -p "$DEAD_PORT" -c -i nohome -t a -m x
+	assert_failure 1   # the closed port
+	[[ $stderr == *"warning: HOME and XDG_STATE_HOME are unset"*"--state-dir"* ]] ||
+		fail "no warning; stderr: $stderr"
+	# --state-dir makes it work without either, and without the warning
+	run --separate-stderr env -u HOME -u XDG_STATE_HOME timeout 10 "$MQPUB" \
+		-h 127.0.0.1 -p "$DEAD_PORT" -c -i nohome --state-dir "$T/sd" -t a -m x
+	[[ $stderr != *warning* ]] || fail "warned with --state-dir: $stderr"
+}
