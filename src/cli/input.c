@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "input.h"
 
 #define CHUNK (64u * 1024u)
@@ -130,4 +131,42 @@ int linereader_next(linereader *lr, const uint8_t **line, size_t *len)
 bool linereader_done(const linereader *lr)
 {
 	return lr->eof && lr->start == lr->end;
+}
+
+/* memmem() without _GNU_SOURCE. */
+static const uint8_t *find(const uint8_t *p, size_t n, const char *s, size_t m)
+{
+	while (n >= m) {
+		const uint8_t *c = memchr(p, (unsigned char)s[0], n - m + 1);
+		if (!c)
+			return NULL;
+		if (!memcmp(c, s, m))
+			return c;
+		n -= (size_t)(c + 1 - p);
+		p = c + 1;
+	}
+	return NULL;
+}
+
+int split_topic_line(const uint8_t *line, size_t len, const char *sep,
+		     size_t sep_len, const uint8_t **topic, size_t *topic_len,
+		     const uint8_t **payload, size_t *payload_len,
+		     const char **why)
+{
+	const uint8_t *at = find(line, len, sep, sep_len);
+	if (!at) {
+		*why = "no separator between topic and payload";
+		return -1;
+	}
+	*topic = line;
+	*topic_len = (size_t)(at - line);
+	*payload = at + sep_len;
+	*payload_len = len - *topic_len - sep_len;
+	int rc = mq_topic_check(line, *topic_len);
+	if (rc < 0) {
+		*why = rc == -MQ_E_BAD_UTF8 ? "topic not valid UTF-8"
+			: "topic must be 1 to 65535 bytes without + or #";
+		return -1;
+	}
+	return 0;
 }

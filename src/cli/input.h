@@ -36,4 +36,11 @@ int linereader_next(linereader *lr, const uint8_t **line, size_t *len);
 /* EOF reached and every line taken. */
 bool linereader_done(const linereader *lr);
 
+/* --topic-lines: split "TOPIC<sep>PAYLOAD" at the first sep (sep_len >= 1)
+ * and check the topic.  Returns 0, or -1 with *why saying what is wrong. */
+int split_topic_line(const uint8_t *line, size_t len, const char *sep,
+		     size_t sep_len, const uint8_t **topic, size_t *topic_len,
+		     const uint8_t **payload, size_t *payload_len,
+		     const char **why);
+
 #endif

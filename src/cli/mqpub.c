@@ -9,14 +9,21 @@
 #include "exitcodes.h"
 #include "input.h"
 #include "options.h"
+#include "pace.h"
+#include "pub_props.h"
 #include "run.h"
 #include "spool.h"
 
 enum {
-	OPT_SPOOL = OPT_TOOL_FIRST, OPT_FLUSH, OPT_SPOOL_MAX, OPT_SPOOL_MAX_BYTES
+	OPT_SPOOL = OPT_TOOL_FIRST, OPT_FLUSH, OPT_SPOOL_MAX, OPT_SPOOL_MAX_BYTES,
+	OPT_TOPIC_LINES, OPT_TOPIC_SEP, OPT_SKIP_BAD, OPT_REPEAT,
+	OPT_REPEAT_DELAY, OPT_RATE, OPT_USER_PROPERTY, OPT_CONTENT_TYPE,
+	OPT_RESPONSE_TOPIC, OPT_CORRELATION_DATA, OPT_MESSAGE_EXPIRY,
+	OPT_PAYLOAD_FORMAT
 };
 
-enum pub_mode { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_STDIN, MODE_LINES, MODE_NULL };
+enum pub_mode { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_STDIN, MODE_LINES,
+		MODE_NULL, MODE_TOPIC_LINES };
 
 typedef struct pub_opts {
 	common_opts c;
@@ -28,6 +35,12 @@ typedef struct pub_opts {
 	char *spool_dir;
 	bool flush;
 	unsigned long spool_max, spool_max_bytes;
+	const char *topic_sep;       /* --topic-sep, default TAB */
+	bool skip_bad;
+	unsigned long repeat;        /* --repeat: times the message is sent */
+	uint64_t interval_ns;        /* --rate or --repeat-delay; 0: none */
+	bool rate_given, delay_given;
+	pub_props props;
 } pub_opts;
 
 typedef struct pub_app {
@@ -39,6 +52,11 @@ typedef struct pub_app {
 	bool single_sent;
 	linereader lines;
 	bool lines_need_input;
+	unsigned long long line_no;  /* lines taken from stdin so far */
+	unsigned long long bad_lines;
+	bool input_stopped;          /* a bad line ended the input */
+	unsigned long repeats_sent;
+	pacer pace;
 	unsigned long long published, acked, refused;
 	uint8_t last_refusal;
 	int publish_error;           /* -MQ_E_* from mq_session_publish */
@@ -56,6 +74,7 @@ static void usage(FILE *f)
 	fputs(
 "usage: mqpub -t TOPIC (-m MSG | -f FILE | -s | -l | -n) [-q QOS] [-r]\n"
 "             [-h HOST] [-p PORT] [-L URL] [options]\n"
+"       mqpub --topic-lines [-q QOS] [-r] [options]\n"
 "\n"
 "Publish MQTT messages.\n"
 "\n"
@@ -67,8 +86,24 @@ static void usage(FILE *f)
 "  -l, --stdin-line           send each line of stdin as a message\n"
 "  -n, --null-message         send an empty message\n"
 "  -r, --retain               ask the broker to retain the message\n"
+"      --topic-lines          send each line of stdin, TOPIC<TAB>PAYLOAD, to\n"
+"                             its own topic\n"
+"      --topic-sep STR        separator for --topic-lines (default TAB)\n"
+"      --skip-bad             report a bad line and go on (default: stop)\n"
+"      --repeat N             send the -m/-f/-s/-n message N times\n"
+"      --repeat-delay SECS    seconds between repeats (e.g. 0.5)\n"
+"      --rate N[/s|/m|/h]     send at most N messages a second (minute,\n"
+"                             hour), evenly spaced\n"
 "      --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
 "                             (default 100; 20 for 3.1.1)\n"
+"\n"
+"MQTT 5 properties of each message:\n"
+"      --user-property K=V    a user property (repeatable, order kept)\n"
+"      --content-type TYPE    content type, e.g. application/json\n"
+"      --response-topic TOPIC response topic\n"
+"      --correlation-data D   correlation data: text, hex:HEX or base64:B64\n"
+"      --message-expiry SECS  message expiry interval\n"
+"      --payload-format F     utf8 (checked before sending) or bytes\n"
 "\n"
 "Spool (for cron: nothing lost while the broker is down):\n"
 "      --spool DIR            keep messages in DIR until delivered; exit 7\n"
@@ -93,6 +128,18 @@ static const struct option long_options[] = {
 	{ "flush", no_argument, NULL, OPT_FLUSH },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+	{ "topic-lines", no_argument, NULL, OPT_TOPIC_LINES },
+	{ "topic-sep", required_argument, NULL, OPT_TOPIC_SEP },
+	{ "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "repeat-delay", required_argument, NULL, OPT_REPEAT_DELAY },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "user-property", required_argument, NULL, OPT_USER_PROPERTY },
+	{ "content-type", required_argument, NULL, OPT_CONTENT_TYPE },
+	{ "response-topic", required_argument, NULL, OPT_RESPONSE_TOPIC },
+	{ "correlation-data", required_argument, NULL, OPT_CORRELATION_DATA },
+	{ "message-expiry", required_argument, NULL, OPT_MESSAGE_EXPIRY },
+	{ "payload-format", required_argument, NULL, OPT_PAYLOAD_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -102,10 +149,51 @@ static void set_mode(pub_opts *o, enum pub_mode m)
 	o->mode_count++;
 }
 
+/* The long name of a property option, or NULL. */
+static const char *property_option(int opt)
+{
+	if (opt < OPT_USER_PROPERTY || opt > OPT_PAYLOAD_FORMAT)
+		return NULL;
+	for (const struct option *lo = long_options; lo->name; lo++)
+		if (lo->val == opt)
+			return lo->name;
+	return NULL;
+}
+
+/* --rate, --repeat, --repeat-delay.  Returns 1 handled, 0 not, -1 error. */
+static int pace_option(pub_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_REPEAT:
+		return parse_number("mqpub", "--repeat", arg, 1, 1000000000, &o->repeat) < 0 ? -1 : 1;
+	case OPT_RATE:
+		o->rate_given = true;
+		if (pace_parse_rate(arg, &o->interval_ns) == 0)
+			return 1;
+		errorf("mqpub", "bad value for --rate: '%s' (N, N/s, N/m or N/h; "
+		       "at most 1000000 a second)", arg);
+		return -1;
+	case OPT_REPEAT_DELAY:
+		o->delay_given = true;
+		if (pace_parse_seconds(arg, &o->interval_ns) == 0)
+			return 1;
+		errorf("mqpub", "bad value for --repeat-delay: '%s' (seconds, 0 to 86400)", arg);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
 /* Returns 1 handled, 0 not ours, -1 error. */
 static int pub_option(void *tool, int opt, char *arg)
 {
 	pub_opts *o = tool;
+	const char *prop = property_option(opt);
+	if (prop)
+		return pub_props_parse(&o->props, "mqpub", prop, arg) < 0 ? -1 : 1;
+	int r = pace_option(o, opt, arg);
+	if (r != 0)
+		return r;
 	switch (opt) {
 	case 't': o->topic = arg; break;
 	case 'm': o->message = arg; set_mode(o, MODE_MESSAGE); break;
@@ -116,6 +204,15 @@ static int pub_option(void *tool, int opt, char *arg)
 	case 'r': o->retain = true; break;
 	case OPT_SPOOL: o->spool_dir = arg; break;
 	case OPT_FLUSH: o->flush = true; break;
+	case OPT_TOPIC_LINES: set_mode(o, MODE_TOPIC_LINES); break;
+	case OPT_TOPIC_SEP:
+		if (!*arg) {
+			errorf("mqpub", "bad value for --topic-sep: it cannot be empty");
+			return -1;
+		}
+		o->topic_sep = arg;
+		break;
+	case OPT_SKIP_BAD: o->skip_bad = true; break;
 	case OPT_SPOOL_MAX:
 		return parse_number("mqpub", "--spool-max", arg, 1, 100000000, &o->spool_max) < 0 ? -1 : 1;
 	case OPT_SPOOL_MAX_BYTES:
@@ -125,10 +222,51 @@ static int pub_option(void *tool, int opt, char *arg)
 	return 1;
 }
 
+/* --topic-lines, --skip-bad, --repeat, --rate and the MQTT 5 properties:
+ * the combinations that cannot work.  Returns 0 or -1 after saying why. */
+static int check_input_opts(pub_opts *o)
+{
+	const char *why = NULL;
+	bool single = o->mode == MODE_MESSAGE || o->mode == MODE_FILE ||
+		      o->mode == MODE_STDIN || o->mode == MODE_NULL;
+	bool lines = o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES;
+	if (o->mode == MODE_TOPIC_LINES && o->topic)
+		why = "--topic-lines takes the topic from each line: drop -t";
+	else if (o->topic_sep && o->mode != MODE_TOPIC_LINES)
+		why = "--topic-sep needs --topic-lines";
+	else if (o->skip_bad && !lines)
+		why = "--skip-bad needs -l or --topic-lines";
+	else if (o->repeat && !single)
+		why = "--repeat needs one message: -m, -f, -s or -n";
+	else if (o->delay_given && !o->repeat)
+		why = "--repeat-delay needs --repeat";
+	else if (o->delay_given && o->rate_given)
+		why = "give --rate or --repeat-delay, not both";
+	else if (o->spool_dir && (o->mode == MODE_TOPIC_LINES || o->repeat || o->props.first))
+		why = "--spool takes -m, -f, -s, -l or -n, without --repeat or MQTT 5 properties";
+	if (why) {
+		errorf("mqpub", "%s", why);
+		return -1;
+	}
+	if (o->props.first && o->c.version != MQ_V5) {
+		errorf("mqpub", "--%s needs MQTT 5 (not -V 311)", o->props.first);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_pub_opts(pub_opts *o)
 {
-	if (!o->topic)
+	if (!o->topic && o->mode != MODE_TOPIC_LINES)
 		o->topic = o->c.url_topic;
+	if (o->mode_count > 1) {
+		errorf("mqpub", "give only one of -m, -f, -s, -l, -n, --topic-lines");
+		return -1;
+	}
+	if (check_input_opts(o) < 0)
+		return -1;
+	if (o->mode == MODE_TOPIC_LINES)
+		return common_finish(&o->c);
 	if (o->flush && !o->spool_dir) {
 		errorf("mqpub", "--flush needs --spool DIR");
 		return -1;
@@ -150,9 +288,8 @@ static int check_pub_opts(pub_opts *o)
 		       : "must be 1 to 65535 bytes without + or #");
 		return -1;
 	}
-	if (o->mode_count != 1 && !(o->flush && o->mode_count == 0)) {
-		errorf("mqpub", o->mode_count ? "give only one of -m, -f, -s, -l, -n"
-			: "nothing to send: give one of -m, -f, -s, -l, -n");
+	if (o->mode_count == 0 && !o->flush) {
+		errorf("mqpub", "nothing to send: give one of -m, -f, -s, -l, -n, --topic-lines");
 		return -1;
 	}
 	return common_finish(&o->c);
@@ -173,6 +310,11 @@ static int parse_args(pub_opts *o, int argc, char **argv)
 
 /* ---- the app: feeds the session from the chosen input ----------------- */
 
+static bool reads_lines(const pub_opts *o)
+{
+	return o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES;
+}
+
 static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
 {
 	pub_app *a = ctx;
@@ -190,39 +332,87 @@ static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
 	}
 }
 
-/* Publish one payload.  Returns 1 sent, 0 no room now, -1 error. */
+/* Room in the window, and (--rate, --repeat-delay) the next message is
+ * due.  Asked before input is taken, so that nothing taken waits. */
+static bool may_publish(pub_app *a, mq_client *c, uint8_t qos)
+{
+	if (!mq_session_can_publish(&c->session, qos))
+		return false;
+	return !a->pace.interval_ns || pacer_ready(&a->pace, pace_now_ns());
+}
+
+/* Publish one payload (may_publish() said yes).  Returns 1 sent, or -1. */
 static int publish_one(pub_app *a, mq_client *c, const uint8_t *p, size_t n)
 {
-	if (!mq_session_can_publish(&c->session, a->msg.qos))
-		return 0;
 	a->msg.payload = (mq_bytes){ p, n };
 	long long tag = mq_session_publish(&c->session, &a->msg, mq_now_ms());
 	if (tag < 0) {
 		a->publish_error = (int)tag;
 		return -1;
 	}
+	if (a->pace.interval_ns)
+		pacer_sent(&a->pace, pace_now_ns());
 	a->published++;
 	return 1;
 }
 
+/* A line that cannot be sent: say which and why; without --skip-bad
+ * nothing after it is sent. */
+static void bad_line(pub_app *a, const char *why)
+{
+	a->bad_lines++;
+	errorf("mqpub", "line %llu: %s%s", a->line_no, why,
+	       a->o->skip_bad ? ": skipped" : ": stopping, nothing after it is sent");
+	if (!a->o->skip_bad)
+		a->input_stopped = true;
+}
+
+/* Turn an input line into a->msg.topic and the payload.  Returns 0, or
+ * -1 for a bad line (reported). */
+static int take_line(pub_app *a, const uint8_t *line, size_t len,
+		     const uint8_t **payload, size_t *plen)
+{
+	const char *why = NULL;
+	*payload = line;
+	*plen = len;
+	if (a->o->mode == MODE_TOPIC_LINES) {
+		const char *sep = a->o->topic_sep ? a->o->topic_sep : "\t";
+		const uint8_t *topic;
+		size_t tlen;
+		if (split_topic_line(line, len, sep, strlen(sep), &topic, &tlen,
+				     payload, plen, &why) == 0)
+			a->msg.topic = (mq_bytes){ topic, tlen };
+	}
+	if (!why && a->o->props.utf8_payload && mq_utf8_check(*payload, *plen) < 0)
+		why = "payload not valid UTF-8 (--payload-format utf8)";
+	if (!why)
+		return 0;
+	bad_line(a, why);
+	return -1;
+}
+
+/* -l and --topic-lines: one message per line, while there is room. */
 static int pump_lines(pub_app *a, mq_client *c, bool readable)
 {
 	if (readable && linereader_fill(&a->lines) < 0)
 		return -MQ_E_APP_STOP;
-	for (;;) {
-		if (!mq_session_can_publish(&c->session, a->msg.qos)) {
+	while (!a->input_stopped) {
+		if (!may_publish(a, c, a->msg.qos)) {
 			a->lines_need_input = false;
 			return 0;
 		}
-		const uint8_t *line;
-		size_t len;
+		const uint8_t *line, *payload;
+		size_t len, plen;
 		if (!linereader_next(&a->lines, &line, &len)) {
 			a->lines_need_input = !a->lines.eof;
 			return 0;
 		}
-		if (publish_one(a, c, line, len) < 0)
+		a->line_no++;
+		if (take_line(a, line, len, &payload, &plen) == 0 &&
+		    publish_one(a, c, payload, plen) < 0)
 			return -MQ_E_APP_STOP;
 	}
+	return 0;
 }
 
 /* --spool: publish the queued messages in order, each with its own
@@ -231,7 +421,7 @@ static int pump_spool(pub_app *a, mq_client *c)
 {
 	while (a->spool_next < a->sp.nmsgs) {
 		spool_msg *m = &a->sp.msgs[a->spool_next];
-		if (!mq_session_can_publish(&c->session, m->qos))
+		if (!may_publish(a, c, m->qos))
 			return 0;
 		a->msg = (mq_message){ .topic = m->topic, .payload = m->payload,
 				       .qos = m->qos, .retain = m->retain };
@@ -249,6 +439,8 @@ static int pump_spool(pub_app *a, mq_client *c)
 		}
 		a->published += tag > 0;
 		a->spool_next++;
+		if (a->pace.interval_ns)
+			pacer_sent(&a->pace, pace_now_ns());
 	}
 	return 0;
 }
@@ -258,14 +450,13 @@ static int pub_pump(void *ctx, mq_client *c, bool readable)
 	pub_app *a = ctx;
 	if (a->spooling)
 		return pump_spool(a, c);
-	if (a->o->mode == MODE_LINES)
+	if (reads_lines(a->o))
 		return pump_lines(a, c, readable);
-	if (a->single_sent)
-		return 0;
-	int r = publish_one(a, c, a->whole, a->whole_len);
-	if (r < 0)
-		return -MQ_E_APP_STOP;
-	a->single_sent = r == 1;
+	while (!a->single_sent && may_publish(a, c, a->msg.qos)) {
+		if (publish_one(a, c, a->whole, a->whole_len) < 0)
+			return -MQ_E_APP_STOP;
+		a->single_sent = ++a->repeats_sent >= (a->o->repeat ? a->o->repeat : 1);
+	}
 	return 0;
 }
 
@@ -273,7 +464,7 @@ static int pub_input_fd(void *ctx, mq_client *c)
 {
 	pub_app *a = ctx;
 	(void)c;
-	if (a->o->mode != MODE_LINES || a->lines.eof || a->lines.error)
+	if (!reads_lines(a->o) || a->lines.eof || a->lines.error || a->input_stopped)
 		return -1;
 	return a->lines_need_input ? a->lines.fd : -1;
 }
@@ -284,9 +475,25 @@ static bool pub_done(void *ctx, mq_client *c)
 	(void)c;
 	if (a->spooling)
 		return a->spool_next == a->sp.nmsgs;
-	if (a->o->mode == MODE_LINES)
-		return linereader_done(&a->lines);
+	if (reads_lines(a->o))
+		return linereader_done(&a->lines) || a->input_stopped;
 	return a->single_sent;
+}
+
+/* --rate, --repeat-delay: when the next message is due. */
+static uint64_t pub_wakeup(void *ctx)
+{
+	pub_app *a = ctx;
+	return pacer_due_ms(&a->pace);
+}
+
+/* --payload-format utf8 promises UTF-8: check before sending. */
+static int check_utf8_payload(const pub_app *a, const char *what)
+{
+	if (!a->o->props.utf8_payload || mq_utf8_check(a->whole, a->whole_len) == 0)
+		return 0;
+	errorf("mqpub", "%s is not valid UTF-8 (--payload-format utf8)", what);
+	return -1;
 }
 
 /* Load the -m/-f/-s/-n payload before connecting. */
@@ -296,9 +503,9 @@ static int load_payload(pub_app *a)
 	if (o->mode == MODE_MESSAGE) {
 		a->whole = (uint8_t *)o->message;
 		a->whole_len = strlen(o->message);
-		return 0;
+		return check_utf8_payload(a, "the message");
 	}
-	if (o->mode == MODE_NULL || o->mode == MODE_LINES)
+	if (o->mode == MODE_NULL || reads_lines(o))
 		return 0;
 	int fd = 0;
 	if (o->mode == MODE_FILE && (fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -306,13 +513,13 @@ static int load_payload(pub_app *a)
 		return -1;
 	}
 	int r = read_whole_fd(fd, MAX_PAYLOAD, &a->whole, &a->whole_len);
+	const char *what = o->mode == MODE_FILE ? o->file : "standard input";
 	if (r < 0)
-		errorf("mqpub", "cannot read '%s': %s",
-		       o->mode == MODE_FILE ? o->file : "standard input",
+		errorf("mqpub", "cannot read '%s': %s", what,
 		       errno == EFBIG ? "larger than the largest MQTT message" : strerror(errno));
 	if (fd > 0)
 		close(fd);
-	return r;
+	return r < 0 ? r : check_utf8_payload(a, what);
 }
 
 /* --spool: this run's messages, as spool_msg views into a->whole. */
@@ -411,7 +618,7 @@ static int spool_result(pub_app *a, mq_client *c, int rc)
  * lines read from stdin (a run stopped before the broker took them). */
 static bool input_unsent(const pub_app *a)
 {
-	if (a->o->mode == MODE_LINES)
+	if (reads_lines(a->o))
 		return a->lines.start < a->lines.end;
 	return !a->single_sent;
 }
@@ -424,8 +631,8 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 	if (a->msg.qos == 0)
 		missing = 0;
 	if (a->publish_error) {
-		errorf("mqpub", "cannot publish to '%s': %s", a->o->topic,
-		       mq_strerror(a->publish_error));
+		errorf("mqpub", "cannot publish to '%.*s': %s", (int)a->msg.topic.len,
+		       (const char *)a->msg.topic.ptr, mq_strerror(a->publish_error));
 		return EXIT_INCOMPLETE;
 	}
 	if (a->lines.error) {
@@ -449,8 +656,15 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 		       missing, a->published);
 		return EXIT_INCOMPLETE;
 	}
+	if (a->input_stopped)
+		return EXIT_USAGE;   /* the bad line was reported */
+	if (a->bad_lines) {
+		errorf("mqpub", "%llu bad %s skipped", a->bad_lines,
+		       a->bad_lines == 1 ? "line" : "lines");
+		return EXIT_INCOMPLETE;
+	}
 	if (input_unsent(a)) {
-		errorf("mqpub", "interrupted: %s not sent", a->o->mode == MODE_LINES
+		errorf("mqpub", "interrupted: %s not sent", reads_lines(a->o)
 		       ? "lines read from standard input were" : "the message was");
 		return EXIT_INCOMPLETE;
 	}
@@ -461,10 +675,11 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
  * an empty message. */
 static int check_stdin(const pub_opts *o, int closed_fds)
 {
-	bool reads_stdin = o->mode == MODE_STDIN || o->mode == MODE_LINES;
+	bool reads_stdin = o->mode == MODE_STDIN || reads_lines(o);
 	if (reads_stdin && (closed_fds & 1)) {
 		errorf("mqpub", "standard input is closed: nothing to read for %s",
-		       o->mode == MODE_STDIN ? "-s" : "-l");
+		       o->mode == MODE_STDIN ? "-s" : o->mode == MODE_LINES ? "-l"
+		       : "--topic-lines");
 		return -1;
 	}
 	return 0;
@@ -486,7 +701,9 @@ int main(int argc, char **argv)
 	static pub_app a;
 	a.base = (tool_base){ "mqpub", o.c.version, o.c.debug };
 	a.o = &o;
-	a.msg = (mq_message){ .qos = o.c.qos, .retain = o.retain };
+	a.msg = (mq_message){ .qos = o.c.qos, .retain = o.retain,
+			      .props = pub_props_get(&o.props) };
+	pacer_init(&a.pace, o.interval_ns);
 	if (o.topic)   /* absent only with --flush */
 		a.msg.topic = (mq_bytes){ (const uint8_t *)o.topic, strlen(o.topic) };
 	linereader_init(&a.lines, 0);
@@ -506,7 +723,8 @@ int main(int argc, char **argv)
 	cc.deadline_ms = deadline;
 	mq_session_events ev = { .ctx = &a, .delivered = on_delivered };
 	mq_client_app app = { .ctx = &a, .input_fd = pub_input_fd,
-			      .pump = pub_pump, .done = pub_done };
+			      .pump = pub_pump, .done = pub_done,
+			      .wakeup_ms = pub_wakeup };
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
 		errorf("mqpub", "cannot set up signals: %s", strerror(errno));
@@ -531,5 +749,6 @@ int main(int argc, char **argv)
 	if (o.mode != MODE_MESSAGE)
 		free(a.whole);
 	spool_close(&a.sp);
+	pub_props_free(&o.props);
 	return code;
 }

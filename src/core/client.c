@@ -428,6 +428,11 @@ static int poll_timeout(const mq_client *c, uint64_t now)
 		next = c->cfg.deadline_ms;
 	if (c->session.state == MQ_S_CLOSING && c->close_deadline < next)
 		next = c->close_deadline;
+	if (c->app.wakeup_ms && c->session.state == MQ_S_CONNECTED) {
+		uint64_t w = c->app.wakeup_ms(c->app.ctx);
+		if (w < next)
+			next = w;
+	}
 	if (next == UINT64_MAX)
 		return -1;
 	if (next <= now)

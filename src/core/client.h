@@ -30,6 +30,9 @@ typedef struct mq_client_app {
 	bool (*done)(void *ctx, mq_client *c);
 	/* After each batch of received packets.  Returns 0 or -MQ_E_*. */
 	int (*flush)(void *ctx);
+	/* The mq_now_ms() instant the app next wants pump() called although
+	 * nothing happened (its pacing), or UINT64_MAX; may be NULL. */
+	uint64_t (*wakeup_ms)(void *ctx);
 } mq_client_app;
 
 typedef struct mq_client_config {
