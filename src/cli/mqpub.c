@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
 #include "input.h"
 #include "options.h"
 #include "pace.h"
+#include "progress.h"
 #include "pub_props.h"
 #include "run.h"
 #include "spool.h"
@@ -19,7 +21,7 @@ enum {
 	OPT_TOPIC_LINES, OPT_TOPIC_SEP, OPT_SKIP_BAD, OPT_REPEAT,
 	OPT_REPEAT_DELAY, OPT_RATE, OPT_USER_PROPERTY, OPT_CONTENT_TYPE,
 	OPT_RESPONSE_TOPIC, OPT_CORRELATION_DATA, OPT_MESSAGE_EXPIRY,
-	OPT_PAYLOAD_FORMAT
+	OPT_PAYLOAD_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS
 };
 
 enum pub_mode { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_STDIN, MODE_LINES,
@@ -40,6 +42,7 @@ typedef struct pub_opts {
 	unsigned long repeat;        /* --repeat: times the message is sent */
 	uint64_t interval_ns;        /* --rate or --repeat-delay; 0: none */
 	bool rate_given, delay_given;
+	int progress;                /* --progress 1, --no-progress 0, else -1 */
 	pub_props props;
 } pub_opts;
 
@@ -57,6 +60,7 @@ typedef struct pub_app {
 	bool input_stopped;          /* a bad line ended the input */
 	unsigned long repeats_sent;
 	pacer pace;
+	unsigned long long input_bytes;   /* taken from the input so far */
 	unsigned long long published, acked, refused;
 	uint8_t last_refusal;
 	int publish_error;           /* -MQ_E_* from mq_session_publish */
@@ -94,6 +98,9 @@ static void usage(FILE *f)
 "      --repeat-delay SECS    seconds between repeats (e.g. 0.5)\n"
 "      --rate N[/s|/m|/h]     send at most N messages a second (minute,\n"
 "                             hour), evenly spaced\n"
+"      --progress             show progress on a terminal's stderr (default:\n"
+"                             when -l/--topic-lines read a regular file)\n"
+"      --no-progress          never show progress\n"
 "      --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
 "                             (default 100; 20 for 3.1.1)\n"
 "\n"
@@ -140,6 +147,8 @@ static const struct option long_options[] = {
 	{ "correlation-data", required_argument, NULL, OPT_CORRELATION_DATA },
 	{ "message-expiry", required_argument, NULL, OPT_MESSAGE_EXPIRY },
 	{ "payload-format", required_argument, NULL, OPT_PAYLOAD_FORMAT },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -213,6 +222,8 @@ static int pub_option(void *tool, int opt, char *arg)
 		o->topic_sep = arg;
 		break;
 	case OPT_SKIP_BAD: o->skip_bad = true; break;
+	case OPT_PROGRESS: o->progress = 1; break;
+	case OPT_NO_PROGRESS: o->progress = 0; break;
 	case OPT_SPOOL_MAX:
 		return parse_number("mqpub", "--spool-max", arg, 1, 100000000, &o->spool_max) < 0 ? -1 : 1;
 	case OPT_SPOOL_MAX_BYTES:
@@ -299,6 +310,7 @@ static int check_pub_opts(pub_opts *o)
 static int parse_args(pub_opts *o, int argc, char **argv)
 {
 	common_defaults(&o->c, "mqpub", 10);
+	o->progress = -1;
 	o->spool_max = 10000;
 	o->spool_max_bytes = 64u << 20;
 	tool_cli cli = { "t:m:f:slnr", long_options, pub_option, o, usage };
@@ -408,6 +420,7 @@ static int pump_lines(pub_app *a, mq_client *c, bool readable)
 			return 0;
 		}
 		a->line_no++;
+		a->input_bytes += len + 1;
 		if (take_line(a, line, len, &payload, &plen) == 0 &&
 		    publish_one(a, c, payload, plen) < 0)
 			return -MQ_E_APP_STOP;
@@ -445,9 +458,18 @@ static int pump_spool(pub_app *a, mq_client *c)
 	return 0;
 }
 
+static progress_counts counts(const pub_app *a)
+{
+	return (progress_counts){ a->published, a->acked, a->input_bytes };
+}
+
 static int pub_pump(void *ctx, mq_client *c, bool readable)
 {
 	pub_app *a = ctx;
+	if (progress_due_ms() != UINT64_MAX) {
+		progress_counts n = counts(a);
+		progress_tick(mq_now_ms(), &n);
+	}
 	if (a->spooling)
 		return pump_spool(a, c);
 	if (reads_lines(a->o))
@@ -455,6 +477,7 @@ static int pub_pump(void *ctx, mq_client *c, bool readable)
 	while (!a->single_sent && may_publish(a, c, a->msg.qos)) {
 		if (publish_one(a, c, a->whole, a->whole_len) < 0)
 			return -MQ_E_APP_STOP;
+		a->input_bytes += a->whole_len;
 		a->single_sent = ++a->repeats_sent >= (a->o->repeat ? a->o->repeat : 1);
 	}
 	return 0;
@@ -484,7 +507,26 @@ static bool pub_done(void *ctx, mq_client *c)
 static uint64_t pub_wakeup(void *ctx)
 {
 	pub_app *a = ctx;
-	return pacer_due_ms(&a->pace);
+	uint64_t pace = pacer_due_ms(&a->pace), show = progress_due_ms();
+	return pace < show ? pace : show;
+}
+
+/* Progress by default when lines come from a regular file, whose size
+ * then gives the share done. */
+static void start_progress(const pub_app *a)
+{
+	struct stat st;
+	bool file = reads_lines(a->o) && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	if (a->o->progress == 0 || (a->o->progress < 0 && !file))
+		return;
+	unsigned long long total = 0;
+	if (file) {
+		off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+		total = (unsigned long long)(st.st_size - (at > 0 ? at : 0));
+	} else if (!reads_lines(a->o)) {
+		total = (unsigned long long)a->whole_len * (a->o->repeat ? a->o->repeat : 1);
+	}
+	progress_start(mq_now_ms(), total);
 }
 
 /* --payload-format utf8 promises UTF-8: check before sending. */
@@ -740,8 +782,12 @@ int main(int argc, char **argv)
 		mq_client_free(&c);
 		return EXIT_USAGE;
 	}
+	if (!a.spooling)
+		start_progress(&a);
 	if (rc == 0)
 		rc = mq_client_run(&c);
+	progress_counts n = counts(&a);
+	progress_finish(mq_now_ms(), &n);
 	int code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
 		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);

@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "exitcodes.h"
 #include "options.h"
+#include "progress.h"
 #include "tls_options.h"
 #include "url.h"
 
@@ -17,6 +18,7 @@
 void errorf(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
+	progress_hide();
 	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "progress.h"
 #include "run.h"
 #include "trace.h"
 
@@ -65,12 +66,14 @@ int run_install_signals(mq_client_config *cc)
 static void debug_trace(void *ctx, bool outgoing, const mq_packet *p)
 {
 	const tool_base *b = ctx;
+	progress_hide();
 	trace_packet(stderr, b->prog, outgoing, b->version, p);
 }
 
 static void debug_log(void *ctx, const char *line)
 {
 	const tool_base *b = ctx;
+	progress_hide();
 	fprintf(stderr, "%s: %s\n", b->prog, line);
 }
 
@@ -112,6 +115,7 @@ int run_failure(const tool_base *b, const mq_client *c, int rc,
 {
 	char what[400];
 	int code = run_describe(b, c, rc, what, sizeof what);
+	progress_hide();
 	fprintf(stderr, "%s: %s%s%s\n", b->prog, what, detail ? "; " : "",
 		detail ? detail : "");
 	return code;

@@ -221,3 +221,43 @@ EOF
 	assert_failure 2
 	assert_stderr_line mqpub '^mqpub: line 2: payload not valid UTF-8'
 }
+
+# in_pty COMMAND: run COMMAND (a shell string) on a pseudo-terminal, as a
+# person at a terminal would; what the terminal shows goes to stdout.
+in_pty() {
+	script -qfec "$1" /dev/null
+}
+
+@test "progress: one updating line on a terminal when lines come from a file; never into a file or with --no-progress" {
+	seq 5000 > "$T/in"
+	local cmd="'$MQPUB' -h 127.0.0.1 -p $BROKER_PORT -q 1 -t pg/a -l --rate 2500"
+	run in_pty "$cmd < '$T/in'"
+	assert_success
+	# several redraws, each starting with CR and ending by erasing the rest
+	[ "$(grep -o $'\r''mqpub: [0-9]* sent' <<<"$output" | wc -l)" -ge 3 ] || fail "no updating line: $(od -c <<<"$output" | head)"
+	grep -q $'mqpub: 5000 sent, 5000 acknowledged, 23.9 kB, [0-9]*/s, 100%, ETA 0:00\e\[K' <<<"$output" ||
+		fail "no final line with the totals: $output"
+	grep -qE '[0-9]+%, ETA [0-9]+:[0-9]{2}' <<<"$output" || fail "no share or ETA: $output"
+	# standard error into a file: nothing but errors there
+	run in_pty "$cmd < '$T/in' 2> '$T/err'"
+	assert_success
+	[ ! -s "$T/err" ] || fail "progress went into a file: $(od -c "$T/err" | head -3)"
+	# --no-progress on a terminal
+	run in_pty "$cmd --no-progress < '$T/in'"
+	assert_success
+	[[ $output != *sent* ]] || fail "--no-progress drew: $output"
+	# --progress with a pipe: counts, no share or ETA (the size is unknown)
+	run in_pty "cat '$T/in' | $cmd --progress"
+	assert_success
+	grep -q 'mqpub: 5000 sent, 5000 acknowledged' <<<"$output" || fail "--progress drew nothing: $output"
+	[[ $output != *ETA* ]] || fail "an ETA without a known size: $output"
+}
+
+@test "progress: an error clears the line before it is printed" {
+	seq 3000 | sed 's/^/pg\/b\t/' > "$T/in"
+	printf 'bad line\n' >> "$T/in"
+	run in_pty "'$MQPUB' -h 127.0.0.1 -p $BROKER_PORT -q 1 --topic-lines --rate 2000 < '$T/in'"
+	assert_failure 2
+	# the error starts on a clean line: CR and erase, then the message
+	grep -q $'\r\e\[Kmqpub: line 3001: no separator' <<<"$output" || fail "error mixed into the progress line: $(tail -c 300 <<<"$output" | od -c)"
+}
