@@ -199,7 +199,7 @@ static int pub_option(void *tool, int opt, char *arg)
 	pub_opts *o = tool;
 	const char *prop = property_option(opt);
 	if (prop)
-		return pub_props_parse(&o->props, "mqpub", prop, arg) < 0 ? -1 : 1;
+		return pub_props_parse(&o->props, "mqpub", prop, prop, arg) < 0 ? -1 : 1;
 	int r = pace_option(o, opt, arg);
 	if (r != 0)
 		return r;

@@ -308,7 +308,8 @@ int main(int argc, char **argv)
 	common_session_config(&o.c, &sc);
 	/* mqsub publishes nothing: --max-inflight bounds what the broker
 	 * may send it unacknowledged. */
-	sc.receive_max = (uint16_t)o.c.max_inflight;
+	if (!o.c.connect.receive_max)
+		sc.receive_max = (uint16_t)o.c.max_inflight;
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed };

@@ -238,6 +238,8 @@ int common_option(common_opts *o, int opt, char *arg)
 	int r = common_number(o, opt, arg);
 	if (r == 0)
 		r = tls_option(&o->tls, o->prog, opt, arg);
+	if (r == 0)
+		r = connect_option(&o->connect, o->prog, opt, arg);
 	if (r > 0 && opt == OPT_PSK && remember_secret(o, arg, strlen(arg)) < 0)
 		return -1;
 	if (r != 0)
@@ -415,6 +417,9 @@ int common_finish(common_opts *o)
 	}
 	if (check_strings(o) < 0)
 		return -1;
+	if (connect_finish(&o->connect, o->prog, o->version, o->will_topic,
+			   o->will_payload) < 0)
+		return -1;
 	make_client_id(o);
 	return state_path(o);
 }
@@ -504,6 +509,8 @@ void common_usage(FILE *f)
 "      --help                 show this help\n"
 "      --version              show the version\n"
 "\n", f);
+	connect_usage(f);
+	fputc('\n', f);
 	tls_usage(f);
 	fputs("\n"
 "Environment: MQTT_PASSWORD is the password when a user name (-u or in the\n"
@@ -543,6 +550,7 @@ void common_session_config(const common_opts *o, mq_session_config *sc)
 	sc->max_inflight = (uint16_t)(o->max_inflight ? o->max_inflight
 				      : o->version == MQ_V5 ? 100 : 20);
 	sc->max_packet = 0;
+	connect_session_config(&o->connect, sc);
 }
 
 void common_client_config(const common_opts *o, mq_client_config *cc)

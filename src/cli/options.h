@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "client.h"
+#include "connect_opts.h"
 
 /* Long-only option ids start here, above any short option character. */
 enum {
@@ -20,7 +21,8 @@ enum {
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR,
-	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
+	/* below 340: connect_opts.h numbers its options from there */
+	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
 
 #define MAX_ENDPOINTS 16
@@ -58,6 +60,7 @@ typedef struct common_opts {
 	char *state_dir;             /* --state-dir, or the default with -c */
 	char state_path[4096];       /* state_dir/<client id>.state, or "" */
 	mq_tls_config tls;
+	connect_opts connect;        /* MQTT 5 CONNECT and will properties */
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
 	size_t nsecrets;
@@ -109,6 +112,7 @@ typedef struct common_opts {
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
 	TLS_LONG_OPTIONS,                                                  \
+	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
 	{ "version", no_argument, NULL, OPT_VERSION }
 

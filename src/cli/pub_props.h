@@ -21,11 +21,13 @@ typedef struct pub_props {
 } pub_props;
 
 void pub_props_free(pub_props *pp);
-/* Parse one property option: name is its long name without "--"
- * ("user-property", ...).  Returns 0, or -1 after printing
- * "prog: bad value for --name ...". */
-int pub_props_parse(pub_props *pp, const char *prog, const char *name,
-		    const char *arg);
+/* Parse one property option: prop names the property as mqpub's option
+ * does ("user-property", "content-type", "response-topic",
+ * "correlation-data", "message-expiry", "payload-format"); opt is the
+ * option as given, without "--" ("will-content-type"), for messages.
+ * Returns 0, or -1 after printing "prog: bad value for --opt ...". */
+int pub_props_parse(pub_props *pp, const char *prog, const char *opt,
+		    const char *prop, const char *arg);
 /* The properties to attach, or NULL when none was given. */
 const mq_props *pub_props_get(const pub_props *pp);
 

@@ -405,6 +405,12 @@ static void connect_props(const mq_session_config *cfg, mq_props *pr)
 		pr->present |= MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE);
 		pr->maximum_packet_size = cfg->max_packet;
 	}
+	const mq_props *extra = cfg->connect_props;
+	if (extra) {
+		pr->user = extra->user;
+		pr->request_response_info = extra->request_response_info;
+		pr->present |= extra->present & MQ_PROP_BIT(MQ_PROP_REQUEST_RESPONSE_INFO);
+	}
 }
 
 static void connect_packet(const mq_session *s, mq_packet *p)
@@ -426,6 +432,8 @@ static void connect_packet(const mq_session *s, mq_packet *p)
 		c->will_qos = cfg->will_qos;
 		c->will_topic = cfg->will_topic;
 		c->will_payload = cfg->will_payload;
+		if (cfg->will_props && cfg->version == MQ_V5)
+			c->will_props = *cfg->will_props;   /* §3.1.3.2 */
 	}
 	c->has_username = cfg->has_username;
 	c->username = cfg->username;

@@ -52,6 +52,9 @@ typedef struct mq_session_config {
 	                               5.0 broker; 0 = 65535 (no limit) */
 	uint32_t max_packet;        /* largest inbound packet accepted (and
 	                               advertised in 5.0); 0 = protocol max */
+	const mq_props *connect_props;   /* 5.0: user properties and Request
+	                                    Response Information, or NULL */
+	const mq_props *will_props;      /* 5.0 will properties, or NULL */
 } mq_session_config;
 
 /* Callbacks.  Every member may be NULL.  They run inside

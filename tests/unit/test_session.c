@@ -344,6 +344,48 @@ static void test_connect_receive_max(void)
 	mq_session_free(&s);
 }
 
+/* CONNECT user properties, Request Response Information and the will's
+ * properties reach the wire in 5.0, and nothing of them in 3.1.1. */
+static void test_connect_extra_props(uint8_t v)
+{
+	static uint8_t user[64];
+	mq_session_config cfg = base_cfg(v);
+	mq_props extra = { 0 }, will = { 0 };
+	mq_bytes k, val;
+	size_t off = 0;
+	mq_session s;
+	rec r;
+
+	long n = mq_user_prop_put(user, sizeof user, MQ_BYTES_STR("k"), MQ_BYTES_STR("v"));
+	CHECK(n > 0);
+	extra.user = (mq_bytes){ user, (size_t)n };
+	extra.request_response_info = 1;
+	extra.present = MQ_PROP_BIT(MQ_PROP_REQUEST_RESPONSE_INFO);
+	will.will_delay = 30;
+	will.content_type = MQ_BYTES_STR("text/plain");
+	will.present = MQ_PROP_BIT(MQ_PROP_WILL_DELAY) | MQ_PROP_BIT(MQ_PROP_CONTENT_TYPE);
+	cfg.connect_props = &extra;
+	cfg.will_props = &will;
+	cfg.will = true;
+	cfg.will_topic = MQ_BYTES_STR("w");
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	const mq_connect *c = &pk[0].u.connect;
+	if (v == MQ_V5) {
+		CHECK_EQ(c->props.request_response_info, 1);
+		CHECK_EQ(mq_user_prop_next(&c->props, &off, &k, &val), 1);
+		CHECK(k.len == 1 && k.ptr[0] == 'k' && val.len == 1 && val.ptr[0] == 'v');
+		CHECK_EQ(c->props.receive_maximum, 65535);   /* still there */
+		CHECK_EQ(c->will_props.will_delay, 30);
+		CHECK(c->will_props.content_type.len == 10);
+	} else {
+		CHECK_EQ(c->props.present, 0);
+		CHECK_EQ(c->will_props.present, 0);
+	}
+	mq_session_free(&s);
+}
+
 static void test_connack(uint8_t v)
 {
 	mq_session_config cfg = base_cfg(v);
@@ -1232,6 +1274,8 @@ int main(void)
 	test_v5_refusals();
 	test_receive_maximum();
 	test_connect_receive_max();
+	test_connect_extra_props(MQ_V311);
+	test_connect_extra_props(MQ_V5);
 	test_v5_broker_packets();
 	test_server_keepalive();
 	test_resend_within_window();
