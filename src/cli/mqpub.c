@@ -761,6 +761,7 @@ int main(int argc, char **argv)
 	mq_session_config sc;
 	mq_client_config cc;
 	common_session_config(&o.c, &sc);
+	sc.topic_aliases = o.mode == MODE_TOPIC_LINES;
 	common_client_config(&o.c, &cc);
 	cc.deadline_ms = deadline;
 	mq_session_events ev = { .ctx = &a, .delivered = on_delivered };
@@ -788,6 +789,9 @@ int main(int argc, char **argv)
 		rc = mq_client_run(&c);
 	progress_counts n = counts(&a);
 	progress_finish(mq_now_ms(), &n);
+	if (o.c.debug && c.session.aliases)
+		fprintf(stderr, "mqpub: topic aliases saved %llu bytes of topic\n",
+			(unsigned long long)c.session.aliases->saved);
 	int code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
 		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);

@@ -86,6 +86,8 @@ static void reset_limits(mq_session *s)
 	s->broker_retain_available = true;
 	s->broker_max_packet = 0;
 	s->keepalive = s->cfg.keepalive;
+	if (s->aliases)   /* aliases belong to one network connection */
+		mq_alias_reset(s->aliases, 0);
 }
 
 static void trace(mq_session *s, bool outgoing, const mq_packet *p)
@@ -128,6 +130,8 @@ void mq_session_free(mq_session *s)
 	free(s->id_slot);
 	free(s->out);
 	free(s->assigned_id);
+	free(s->aliases);
+	s->aliases = NULL;
 	mq_pubtmpl_free(&s->tmpl);
 	s->slots = NULL;
 	s->id_slot = NULL;
@@ -598,8 +602,40 @@ static long publish_length(const mq_session *s, const mq_packet *p,
 	return len;
 }
 
+/* 5.0 §3.3.2.3.4: the PUBLISH as sent on this connection, with a topic
+ * alias (and no topic once the broker knows the alias).  Returns false
+ * when it goes as it is. */
+static bool alias_wire(mq_session *s, const mq_packet *p, mq_packet *wire)
+{
+	bool known;
+	uint16_t a = s->aliases ? mq_alias_get(s->aliases, p->u.publish.topic, &known) : 0;
+	if (!a)
+		return false;
+	*wire = *p;
+	wire->u.publish.props.present |= MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
+	wire->u.publish.props.topic_alias = a;
+	if (known)
+		wire->u.publish.topic = (mq_bytes){ NULL, 0 };
+	return true;
+}
+
+/* Write the slot's packet onto the output: its bytes, or the aliased
+ * form of the same PUBLISH (wire; the slot keeps the full one, valid for a
+ * re-send on any later connection). */
+static int slot_to_output(mq_session *s, const mq_slot *slot, mq_packet *wire)
+{
+	if (!wire) {
+		memcpy(s->out + s->out_len, slot->buf, slot->len);
+		s->out_len += slot->len;
+		return 0;
+	}
+	wire->u.publish.packet_id = slot->packet_id;
+	return queue_packet(s, wire);
+}
+
 /* QoS 1/2: encode into the next slot, then copy onto the output. */
-static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast)
+static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast,
+			mq_packet *wire)
 {
 	mq_slot *slot;
 	size_t pos;
@@ -633,10 +669,9 @@ static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast)
 	s->slot_count++;
 	s->live++;
 	s->changes++;
-	memcpy(s->out + s->out_len, slot->buf, slot->len);
-	s->out_len += slot->len;
-	trace(s, true, p);
-	return 0;
+	if (!wire)
+		trace(s, true, p);
+	return slot_to_output(s, slot, wire);
 }
 
 long long mq_session_publish(mq_session *s, const mq_message *m,
@@ -663,8 +698,12 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 	len = publish_length(s, &p, fast);
 	if (len < 0)
 		return len;
+	mq_packet wire;
+	bool aliased = alias_wire(s, &p, &wire);
 	if (m->qos)
-		rc = publish_slot(s, &p, (size_t)len, fast);
+		rc = publish_slot(s, &p, (size_t)len, fast, aliased ? &wire : NULL);
+	else if (aliased)
+		rc = queue_packet(s, &wire);
 	else
 		rc = fast ? queue_template(s, &p, (size_t)len) : queue_packet(s, &p);
 	if (rc < 0)
@@ -693,6 +732,12 @@ static int connack_props(mq_session *s, const mq_props *pr)
 		s->broker_max_packet = pr->maximum_packet_size;
 	if (pr->present & MQ_PROP_BIT(MQ_PROP_SERVER_KEEPALIVE))
 		s->keepalive = pr->server_keepalive;
+	if (pr->present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS_MAXIMUM) &&
+	    pr->topic_alias_maximum && s->cfg.topic_aliases) {
+		if (!s->aliases && !(s->aliases = calloc(1, sizeof *s->aliases)))
+			return -MQ_E_NOMEM;
+		mq_alias_reset(s->aliases, pr->topic_alias_maximum);
+	}
 	if (pr->present & MQ_PROP_BIT(MQ_PROP_ASSIGNED_CLIENT_ID) &&
 	    pr->assigned_client_id.len) {
 		id = realloc(s->assigned_id, pr->assigned_client_id.len);

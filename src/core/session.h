@@ -16,6 +16,7 @@
 #ifndef MQ_SESSION_H
 #define MQ_SESSION_H
 
+#include "alias.h"
 #include "codec.h"
 #include "pubtmpl.h"
 
@@ -55,6 +56,8 @@ typedef struct mq_session_config {
 	const mq_props *connect_props;   /* 5.0: user properties and Request
 	                                    Response Information, or NULL */
 	const mq_props *will_props;      /* 5.0 will properties, or NULL */
+	bool topic_aliases;         /* 5.0: send topic aliases when the
+	                               broker allows them (alias.h) */
 } mq_session_config;
 
 /* Callbacks.  Every member may be NULL.  They run inside
@@ -155,6 +158,8 @@ typedef struct mq_session {
 	bool subs_resend;               /* send SUBSCRIBE after the next CONNACK */
 	uint8_t *assigned_id;           /* copy of the 5.0 Assigned Client */
 	size_t assigned_id_len;         /* Identifier, reused on reconnect */
+	mq_alias_table *aliases;        /* cfg.topic_aliases: allocated at the
+	                                   first CONNACK that allows them */
 } mq_session;
 
 /* Cannot fail (allocates lazily).  cfg and ev are copied. */

@@ -261,3 +261,30 @@ in_pty() {
 	# the error starts on a clean line: CR and erase, then the message
 	grep -q $'\r\e\[Kmqpub: line 3001: no separator' <<<"$output" || fail "error mixed into the progress line: $(tail -c 300 <<<"$output" | od -c)"
 }
+
+@test "--topic-lines uses MQTT 5 topic aliases when the broker allows them; topics still arrive whole" {
+	# mosquitto allows 10 aliases: 5 topics fit, 40 make the table cycle
+	local n
+	broker_start "max_queued_messages 0"
+	for n in 5 40; do
+		awk -v n="$n" 'BEGIN { for (i = 1; i <= 2000; i++) printf "alias/topic/number/%d\t%d\n", i % n, i }' > "$T/in$n"
+		SUB_CMD=mosquitto_sub sub_bg "$T/out$n" -t 'alias/#' -C 2000 -q 1 -F '%t\t%p'
+		run --separate-stderr pub -d -q 1 --topic-lines < "$T/in$n"
+		assert_success
+		wait_pid "$SUB_PID" 20 || fail "$n topics: got $(wc -l < "$T/out$n") of 2000"
+		diff -q "$T/in$n" "$T/out$n" > /dev/null || fail "$n topics: lines differ"
+		grep -qE '^mqpub: topic aliases saved [0-9]+ bytes' <<<"$stderr" ||
+			fail "$n topics: no alias line in -d"
+	done
+	# (40 topics in turn through 10 aliases, least recently used out:
+	# every topic has lost its alias by the time it comes back, and goes
+	# whole, with a new alias)
+	# 5 topics, 2000 messages: all but the first 5 go with the alias alone
+	run --separate-stderr pub -d -q 1 --topic-lines < "$T/in5"
+	grep -q '^mqpub: topic aliases saved 39900 bytes' <<<"$stderr" ||
+		fail "expected 1995 x 20 bytes saved: $(grep 'aliases saved' <<<"$stderr")"
+	# -V 311: no aliases, same delivery
+	run --separate-stderr pub -d -V 311 -q 1 --topic-lines < "$T/in5"
+	assert_success
+	[[ $stderr != *"aliases saved"* ]] || fail "aliases under 3.1.1"
+}

@@ -779,6 +779,77 @@ static void test_resume_session(uint8_t v)
 	mq_session_free(&s);
 }
 
+/* Topic aliases (5.0 §3.3.2.3.4): set on first use, the alias alone
+ * after; forgotten with the connection, and a QoS 1 message re-sent on the
+ * next one goes with its full topic and no alias. */
+static void test_topic_aliases(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	cfg.topic_aliases = true;
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	p = connack(false, 0);
+	p.u.connack.props.present = MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS_MAXIMUM);
+	p.u.connack.props.topic_alias_maximum = 2;
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK(pub(&s, 0, "a/1") > 0);
+	CHECK(pub(&s, 1, "a/2") > 0);
+	CHECK(pub(&s, 0, "a/1") > 0);
+	CHECK(pub(&s, 1, "a/3") > 0);   /* the table is full: a/2 goes */
+	CHECK(pub(&s, 0, "a/2") > 0);
+	CHECK_EQ(drain(&s, 0), 5);
+	const mq_publish *q = &pk[0].u.publish;
+	CHECK(q->topic.len == 3 && q->props.topic_alias == 1);
+	q = &pk[1].u.publish;
+	CHECK(q->topic.len == 3 && q->props.topic_alias == 2 && q->qos == 1);
+	q = &pk[2].u.publish;
+	CHECK(q->topic.len == 0 && q->props.topic_alias == 1);
+	q = &pk[3].u.publish;
+	CHECK(q->topic.len == 3 && !memcmp(q->topic.ptr, "a/3", 3) && q->props.topic_alias == 2);
+	q = &pk[4].u.publish;
+	CHECK(q->topic.len == 3 && !memcmp(q->topic.ptr, "a/2", 3) && q->props.topic_alias == 1);
+	CHECK_EQ(s.aliases->saved, 3);
+	uint16_t id2 = pk[1].u.publish.packet_id;
+
+	/* a new connection: re-sends carry full topics, no alias */
+	mq_session_link_lost(&s);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	p = connack(true, 0);
+	CHECK_EQ(feed(&s, &p, 0), 0);   /* no Topic Alias Maximum this time */
+	CHECK_EQ(drain(&s, 0), 2);
+	q = &pk[0].u.publish;
+	CHECK(q->dup && q->packet_id == id2 && q->topic.len == 3 &&
+	      !(q->props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS)));
+	CHECK(pub(&s, 0, "a/1") > 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].u.publish.topic.len == 3 &&
+	      !(pk[0].u.publish.props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS)));
+	mq_session_free(&s);
+
+	/* without cfg.topic_aliases, never */
+	cfg.topic_aliases = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	p = connack(false, 0);
+	p.u.connack.props.present = MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS_MAXIMUM);
+	p.u.connack.props.topic_alias_maximum = 2;
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK(pub(&s, 0, "a/1") > 0);
+	CHECK(pub(&s, 0, "a/1") > 0);
+	CHECK_EQ(drain(&s, 0), 2);
+	CHECK(pk[1].u.publish.topic.len == 3);
+	CHECK(s.aliases == NULL);
+	mq_session_free(&s);
+}
+
 static void test_fresh_session(uint8_t v)
 {
 	mq_session_config cfg = base_cfg(v);
@@ -1276,6 +1347,7 @@ int main(void)
 	test_connect_receive_max();
 	test_connect_extra_props(MQ_V311);
 	test_connect_extra_props(MQ_V5);
+	test_topic_aliases();
 	test_v5_broker_packets();
 	test_server_keepalive();
 	test_resend_within_window();
