@@ -1,0 +1,85 @@
+/* pub.h - mqpub's parts: the options it parsed, and the app that feeds
+ * the session from the chosen input (pub_app.c) or the spool
+ * (pub_spool.c). */
+#ifndef MQ_PUB_H
+#define MQ_PUB_H
+
+#include "input.h"
+#include "options.h"
+#include "pace.h"
+#include "progress.h"
+#include "pub_props.h"
+#include "run.h"
+#include "spool.h"
+
+enum pub_mode { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_STDIN, MODE_LINES,
+		MODE_NULL, MODE_TOPIC_LINES };
+
+typedef struct pub_opts {
+	common_opts c;
+	char *topic;
+	char *message, *file;
+	enum pub_mode mode;
+	int mode_count;
+	bool retain;
+	char *spool_dir;
+	bool flush;
+	unsigned long spool_max, spool_max_bytes;
+	const char *topic_sep;       /* --topic-sep, default TAB */
+	bool skip_bad;
+	unsigned long repeat;        /* --repeat: times the message is sent */
+	uint64_t interval_ns;        /* --rate or --repeat-delay; 0: none */
+	bool rate_given, delay_given;
+	int progress;                /* --progress 1, --no-progress 0, else -1 */
+	pub_props props;
+} pub_opts;
+
+typedef struct pub_app {
+	tool_base base;              /* first: the shared callbacks use it */
+	const pub_opts *o;
+	mq_message msg;              /* topic, qos, retain; payload per message */
+	uint8_t *whole;              /* -f / -s payload */
+	size_t whole_len;
+	bool single_sent;
+	linereader lines;
+	bool lines_need_input;
+	unsigned long long line_no;  /* lines taken from stdin so far */
+	unsigned long long bad_lines;
+	bool input_stopped;          /* a bad line ended the input */
+	unsigned long repeats_sent;
+	pacer pace;
+	unsigned long long input_bytes;   /* taken from the input so far */
+	unsigned long long published, acked, refused;
+	uint8_t last_refusal;
+	int publish_error;           /* -MQ_E_* from mq_session_publish */
+	spool sp;                    /* --spool: what is sent comes from here */
+	bool spooling;
+	size_t spool_next;           /* next of sp.msgs to publish */
+	uint64_t first_tag;          /* tag of sp.msgs[0] */
+	bool spool_full;
+	uint64_t restored_last_tag;  /* tags up to this: from --state-dir */
+	unsigned long long restored_done;
+} pub_app;
+
+/* pub_app.c: the mq_client_app and session callbacks. */
+bool reads_lines(const pub_opts *o);
+void on_delivered(void *ctx, uint64_t tag, uint8_t reason);
+int pub_pump(void *ctx, mq_client *c, bool readable);
+int pub_input_fd(void *ctx, mq_client *c);
+bool pub_done(void *ctx, mq_client *c);
+uint64_t pub_wakeup(void *ctx);
+/* Turn the progress line on when asked, or by default for lines read
+ * from a regular file. */
+void start_progress(const pub_app *a);
+/* Load the -m/-f/-s/-n payload before connecting.  Returns 0 or -1
+ * after saying why. */
+int load_payload(pub_app *a);
+progress_counts pub_counts(const pub_app *a);
+
+/* pub_spool.c: --spool.  Lock the spool and store this run's messages
+ * before sending any; returns 0 or an exit code. */
+int spool_prepare(pub_app *a, uint64_t deadline);
+/* Remove what was delivered; returns the exit code. */
+int spool_result(pub_app *a, mq_client *c, int rc);
+
+#endif

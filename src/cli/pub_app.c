@@ -1,0 +1,254 @@
+/* pub_app.c - mqpub's app: publishes from -m/-f/-s/-n (repeated with
+ * --repeat), -l and --topic-lines as the session has room and the pacer
+ * allows, and counts what the broker acknowledged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pub.h"
+
+bool reads_lines(const pub_opts *o)
+{
+	return o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES;
+}
+
+void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
+{
+	pub_app *a = ctx;
+	if (tag <= a->restored_last_tag) {   /* a message of an earlier run */
+		a->restored_done++;
+		return;
+	}
+	if (a->spooling && tag >= a->first_tag && tag - a->first_tag < a->sp.nmsgs)
+		a->sp.msgs[tag - a->first_tag].done = true;
+	if (reason >= 0x80) {
+		a->refused++;
+		a->last_refusal = reason;
+	} else {
+		a->acked++;
+	}
+}
+
+/* Room in the window, and (--rate, --repeat-delay) the next message is
+ * due.  Asked before input is taken, so that nothing taken waits. */
+static bool may_publish(pub_app *a, mq_client *c, uint8_t qos)
+{
+	if (!mq_session_can_publish(&c->session, qos))
+		return false;
+	return !a->pace.interval_ns || pacer_ready(&a->pace, pace_now_ns());
+}
+
+/* Publish one payload (may_publish() said yes).  Returns 1 sent, or -1. */
+static int publish_one(pub_app *a, mq_client *c, const uint8_t *p, size_t n)
+{
+	a->msg.payload = (mq_bytes){ p, n };
+	long long tag = mq_session_publish(&c->session, &a->msg, mq_now_ms());
+	if (tag < 0) {
+		a->publish_error = (int)tag;
+		return -1;
+	}
+	if (a->pace.interval_ns)
+		pacer_sent(&a->pace, pace_now_ns());
+	a->published++;
+	return 1;
+}
+
+/* A line that cannot be sent: say which and why; without --skip-bad
+ * nothing after it is sent. */
+static void bad_line(pub_app *a, const char *why)
+{
+	a->bad_lines++;
+	errorf("mqpub", "line %llu: %s%s", a->line_no, why,
+	       a->o->skip_bad ? ": skipped" : ": stopping, nothing after it is sent");
+	if (!a->o->skip_bad)
+		a->input_stopped = true;
+}
+
+/* Turn an input line into a->msg.topic and the payload.  Returns 0, or
+ * -1 for a bad line (reported). */
+static int take_line(pub_app *a, const uint8_t *line, size_t len,
+		     const uint8_t **payload, size_t *plen)
+{
+	const char *why = NULL;
+	*payload = line;
+	*plen = len;
+	if (a->o->mode == MODE_TOPIC_LINES) {
+		const char *sep = a->o->topic_sep ? a->o->topic_sep : "\t";
+		const uint8_t *topic;
+		size_t tlen;
+		if (split_topic_line(line, len, sep, strlen(sep), &topic, &tlen,
+				     payload, plen, &why) == 0)
+			a->msg.topic = (mq_bytes){ topic, tlen };
+	}
+	if (!why && a->o->props.utf8_payload && mq_utf8_check(*payload, *plen) < 0)
+		why = "payload not valid UTF-8 (--payload-format utf8)";
+	if (!why)
+		return 0;
+	bad_line(a, why);
+	return -1;
+}
+
+/* -l and --topic-lines: one message per line, while there is room. */
+static int pump_lines(pub_app *a, mq_client *c, bool readable)
+{
+	if (readable && linereader_fill(&a->lines) < 0)
+		return -MQ_E_APP_STOP;
+	while (!a->input_stopped) {
+		if (!may_publish(a, c, a->msg.qos)) {
+			a->lines_need_input = false;
+			return 0;
+		}
+		const uint8_t *line, *payload;
+		size_t len, plen;
+		if (!linereader_next(&a->lines, &line, &len)) {
+			a->lines_need_input = !a->lines.eof;
+			return 0;
+		}
+		a->line_no++;
+		a->input_bytes += len + 1;
+		if (take_line(a, line, len, &payload, &plen) == 0 &&
+		    publish_one(a, c, payload, plen) < 0)
+			return -MQ_E_APP_STOP;
+	}
+	return 0;
+}
+
+/* --spool: publish the queued messages in order, each with its own
+ * topic, QoS and retain flag. */
+static int pump_spool(pub_app *a, mq_client *c)
+{
+	while (a->spool_next < a->sp.nmsgs) {
+		spool_msg *m = &a->sp.msgs[a->spool_next];
+		if (!may_publish(a, c, m->qos))
+			return 0;
+		a->msg = (mq_message){ .topic = m->topic, .payload = m->payload,
+				       .qos = m->qos, .retain = m->retain };
+		long long tag = mq_session_publish(&c->session, &a->msg, mq_now_ms());
+		if (tag < 0) {
+			/* The broker cannot take it (too large, QoS above its
+			 * maximum): say so and drop it, or it blocks the spool. */
+			errorf("mqpub", "dropped from spool: cannot publish to '%.*s': %s",
+			       (int)m->topic.len, (const char *)m->topic.ptr,
+			       mq_strerror((int)tag));
+			a->publish_error = (int)tag;
+			m->done = true;
+		} else if (!a->first_tag) {
+			a->first_tag = (uint64_t)tag - a->spool_next;
+		}
+		a->published += tag > 0;
+		a->spool_next++;
+		if (a->pace.interval_ns)
+			pacer_sent(&a->pace, pace_now_ns());
+	}
+	return 0;
+}
+
+progress_counts pub_counts(const pub_app *a)
+{
+	return (progress_counts){ a->published, a->acked, a->input_bytes };
+}
+
+int pub_pump(void *ctx, mq_client *c, bool readable)
+{
+	pub_app *a = ctx;
+	if (progress_due_ms() != UINT64_MAX) {
+		progress_counts n = pub_counts(a);
+		progress_tick(mq_now_ms(), &n);
+	}
+	if (a->spooling)
+		return pump_spool(a, c);
+	if (reads_lines(a->o))
+		return pump_lines(a, c, readable);
+	while (!a->single_sent && may_publish(a, c, a->msg.qos)) {
+		if (publish_one(a, c, a->whole, a->whole_len) < 0)
+			return -MQ_E_APP_STOP;
+		a->input_bytes += a->whole_len;
+		a->single_sent = ++a->repeats_sent >= (a->o->repeat ? a->o->repeat : 1);
+	}
+	return 0;
+}
+
+int pub_input_fd(void *ctx, mq_client *c)
+{
+	pub_app *a = ctx;
+	(void)c;
+	if (!reads_lines(a->o) || a->lines.eof || a->lines.error || a->input_stopped)
+		return -1;
+	return a->lines_need_input ? a->lines.fd : -1;
+}
+
+bool pub_done(void *ctx, mq_client *c)
+{
+	pub_app *a = ctx;
+	(void)c;
+	if (a->spooling)
+		return a->spool_next == a->sp.nmsgs;
+	if (reads_lines(a->o))
+		return linereader_done(&a->lines) || a->input_stopped;
+	return a->single_sent;
+}
+
+/* --rate, --repeat-delay: when the next message is due. */
+uint64_t pub_wakeup(void *ctx)
+{
+	pub_app *a = ctx;
+	uint64_t pace = pacer_due_ms(&a->pace), show = progress_due_ms();
+	return pace < show ? pace : show;
+}
+
+/* Progress by default when lines come from a regular file, whose size
+ * then gives the share done. */
+void start_progress(const pub_app *a)
+{
+	struct stat st;
+	bool file = reads_lines(a->o) && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+	if (a->o->progress == 0 || (a->o->progress < 0 && !file))
+		return;
+	unsigned long long total = 0;
+	if (file) {
+		off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+		total = (unsigned long long)(st.st_size - (at > 0 ? at : 0));
+	} else if (!reads_lines(a->o)) {
+		total = (unsigned long long)a->whole_len * (a->o->repeat ? a->o->repeat : 1);
+	}
+	progress_start(mq_now_ms(), total);
+}
+
+/* --payload-format utf8 promises UTF-8: check before sending. */
+static int check_utf8_payload(const pub_app *a, const char *what)
+{
+	if (!a->o->props.utf8_payload || mq_utf8_check(a->whole, a->whole_len) == 0)
+		return 0;
+	errorf("mqpub", "%s is not valid UTF-8 (--payload-format utf8)", what);
+	return -1;
+}
+
+/* Load the -m/-f/-s/-n payload before connecting. */
+int load_payload(pub_app *a)
+{
+	const pub_opts *o = a->o;
+	if (o->mode == MODE_MESSAGE) {
+		a->whole = (uint8_t *)o->message;
+		a->whole_len = strlen(o->message);
+		return check_utf8_payload(a, "the message");
+	}
+	if (o->mode == MODE_NULL || reads_lines(o))
+		return 0;
+	int fd = 0;
+	if (o->mode == MODE_FILE && (fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0) {
+		errorf("mqpub", "cannot read '%s': %s", o->file, strerror(errno));
+		return -1;
+	}
+	int r = read_whole_fd(fd, MAX_PAYLOAD, &a->whole, &a->whole_len);
+	const char *what = o->mode == MODE_FILE ? o->file : "standard input";
+	if (r < 0)
+		errorf("mqpub", "cannot read '%s': %s", what,
+		       errno == EFBIG ? "larger than the largest MQTT message" : strerror(errno));
+	if (fd > 0)
+		close(fd);
+	return r < 0 ? r : check_utf8_payload(a, what);
+}
+
