@@ -12,7 +12,7 @@ _mqpub()
 	fi
 
 	case $prev in
-	--password-file|-f|--file)
+	--password-file|-f|--file|--unix)
 		if declare -F _filedir >/dev/null 2>&1; then
 			_filedir
 		else
@@ -60,14 +60,14 @@ _mqpub()
 		fi
 		return
 		;;
-	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|-t|--topic|-m|--message|--topic-sep|--repeat|--repeat-delay|--rate|--user-property|--content-type|--response-topic|--correlation-data|--message-expiry)
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|--proxy|-t|--topic|-m|--message|--topic-sep|--repeat|--repeat-delay|--rate|--user-property|--content-type|--response-topic|--correlation-data|--message-expiry)
 		# free-form argument: nothing to offer
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
 		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -t -m -f -s -l -n -r' -- "$cur"))
 	fi
 } &&

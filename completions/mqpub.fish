@@ -17,6 +17,9 @@ complete -c mqpub -s x -l session-expiry -r -f -d 'MQTT 5 session expiry interva
 complete -c mqpub -s q -l qos -r -f -a '0 1 2' -d 'quality of service (default 0)'
 complete -c mqpub -s W -l timeout -r -f -d 'give up after SECS seconds (exit 5)'
 complete -c mqpub -l will-topic -r -f -d 'topic of the will'
+complete -c mqpub -l unix -r -F -d "connect to the broker's Unix socket"
+complete -c mqpub -l proxy -r -f -d 'through a proxy: socks5://, socks5h:// or http://'
+complete -c mqpub -l proxy-from-env -d 'take the proxy from HTTPS_PROXY/ALL_PROXY'
 complete -c mqpub -l receive-maximum -r -f -d 'QoS 1/2 messages the broker may send unacknowledged'
 complete -c mqpub -l maximum-packet-size -r -f -d 'largest packet accepted from the broker'
 complete -c mqpub -l connect-user-property -r -f -d 'a user property of the CONNECT (repeatable)'

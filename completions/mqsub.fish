@@ -17,6 +17,9 @@ complete -c mqsub -s x -l session-expiry -r -f -d 'MQTT 5 session expiry interva
 complete -c mqsub -s q -l qos -r -f -a '0 1 2' -d 'quality of service (default 0)'
 complete -c mqsub -s W -l timeout -r -f -d 'stop after SECS seconds'
 complete -c mqsub -l will-topic -r -f -d 'topic of the will'
+complete -c mqsub -l unix -r -F -d "connect to the broker's Unix socket"
+complete -c mqsub -l proxy -r -f -d 'through a proxy: socks5://, socks5h:// or http://'
+complete -c mqsub -l proxy-from-env -d 'take the proxy from HTTPS_PROXY/ALL_PROXY'
 complete -c mqsub -l receive-maximum -r -f -d 'QoS 1/2 messages the broker may send unacknowledged'
 complete -c mqsub -l maximum-packet-size -r -f -d 'largest packet accepted from the broker'
 complete -c mqsub -l connect-user-property -r -f -d 'a user property of the CONNECT (repeatable)'

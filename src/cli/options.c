@@ -79,18 +79,22 @@ static int parse_version(common_opts *o, const char *arg)
 	return 0;
 }
 
-/* One broker of the failover list; port may be NULL (the default). */
-static int add_endpoint(common_opts *o, char *host, char *port)
+int common_add_endpoint(common_opts *o, const mq_endpoint *ep)
 {
 	unsigned long n;
-	if (port && parse_number(o->prog, "the port of a broker", port, 1, 65535, &n) < 0)
+	if (ep->port && parse_number(o->prog, "the port of a broker", ep->port, 1, 65535, &n) < 0)
 		return -1;
 	if (o->nendpoints >= MAX_ENDPOINTS) {
 		errorf(o->prog, "too many brokers (at most %d)", MAX_ENDPOINTS);
 		return -1;
 	}
-	o->endpoints[o->nendpoints++] = (mq_endpoint){ host, port };
+	o->endpoints[o->nendpoints++] = *ep;
 	return 0;
+}
+
+static int add_endpoint(common_opts *o, char *host, char *port)
+{
+	return common_add_endpoint(o, &(mq_endpoint){ .host = host, .port = port });
 }
 
 /* -h host1[:port],host2[:port],... */
@@ -119,8 +123,7 @@ static int add_host_list(common_opts *o)
 	return 0;
 }
 
-/* Note argv bytes to blank once parsing is over. */
-static int remember_secret(common_opts *o, char *at, size_t len)
+int remember_secret(common_opts *o, char *at, size_t len)
 {
 	if (o->nsecrets >= MAX_ARGV_SECRETS) {
 		errorf(o->prog, "too many passwords and keys on the command line (at most %d)",
@@ -144,6 +147,9 @@ static int parse_url_option(common_opts *o, char *arg)
 		errorf(o->prog, "bad URL '%s': %s", arg, why);
 		return -1;
 	}
+	if (u.unix_path)
+		return common_add_endpoint(o, &(mq_endpoint){ .host = u.unix_path,
+			.port = NULL, .unix_path = u.unix_path });
 	if (u.tls)
 		o->tls.enabled = true;
 	if (add_endpoint(o, u.host, u.port) < 0)
@@ -240,6 +246,8 @@ int common_option(common_opts *o, int opt, char *arg)
 		r = tls_option(&o->tls, o->prog, opt, arg);
 	if (r == 0)
 		r = connect_option(&o->connect, o->prog, opt, arg);
+	if (r == 0)
+		r = reach_option(o, opt, arg);
 	if (r > 0 && opt == OPT_PSK && remember_secret(o, arg, strlen(arg)) < 0)
 		return -1;
 	if (r != 0)
@@ -393,6 +401,8 @@ int common_finish(common_opts *o)
 	for (size_t i = 0; i < o->nendpoints; i++)
 		if (!o->endpoints[i].port)
 			o->endpoints[i].port = o->port;
+	if (reach_finish(o) < 0)
+		return -1;
 	if (o->no_clean && (!o->client_id || !*o->client_id)) {
 		errorf(o->prog, "-c/--no-clean needs a non-empty client id (-i ID)");
 		return -1;
@@ -510,6 +520,8 @@ void common_usage(FILE *f)
 "      --version              show the version\n"
 "\n", f);
 	connect_usage(f);
+	fputc('\n', f);
+	reach_usage(f);
 	fputc('\n', f);
 	tls_usage(f);
 	fputs("\n"

@@ -20,7 +20,7 @@ enum {
 	OPT_NO_RECONNECT, OPT_TLS, OPT_CAFILE, OPT_CAPATH, OPT_INSECURE,
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
-	OPT_TLS_SERVERNAME, OPT_STATE_DIR,
+	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
@@ -61,6 +61,8 @@ typedef struct common_opts {
 	char state_path[4096];       /* state_dir/<client id>.state, or "" */
 	mq_tls_config tls;
 	connect_opts connect;        /* MQTT 5 CONNECT and will properties */
+	mq_proxy proxy;              /* --proxy, or from the environment */
+	bool has_proxy, proxy_from_env;
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
 	size_t nsecrets;
@@ -111,6 +113,9 @@ typedef struct common_opts {
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
+	{ "unix", required_argument, NULL, OPT_UNIX },                     \
+	{ "proxy", required_argument, NULL, OPT_PROXY },                   \
+	{ "proxy-from-env", no_argument, NULL, OPT_PROXY_FROM_ENV },       \
 	TLS_LONG_OPTIONS,                                                  \
 	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
@@ -154,6 +159,19 @@ int read_first_line(const char *prog, const char *what, const char *path,
  * "prog: bad value for NAME: 'S'". */
 int parse_number(const char *prog, const char *name, const char *s,
 		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* One broker of the failover list (-h, -L, --unix); port may be NULL
+ * (the default).  Returns 0 or -1 after printing the error. */
+int common_add_endpoint(common_opts *o, const mq_endpoint *ep);
+/* Note argv bytes that hold a secret, to blank once parsing is over. */
+int remember_secret(common_opts *o, char *at, size_t len);
+
+/* reach.c: --unix, --proxy, --proxy-from-env.  reach_option() returns 1
+ * handled, 0 not one of them, -1 after printing an error;
+ * reach_finish() puts the proxy on the brokers, 0 or -1. */
+int reach_option(common_opts *o, int opt, char *arg);
+int reach_finish(common_opts *o);
+void reach_usage(FILE *f);
 
 /* Translate into core configuration. */
 void common_session_config(const common_opts *o, mq_session_config *sc);

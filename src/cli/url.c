@@ -1,6 +1,7 @@
 /* url.c - split an mqtt:// URL in place. */
 #include <string.h>
 
+#include "transport.h"
 #include "url.h"
 
 int hex_digit_value(char c)
@@ -84,30 +85,10 @@ int mq_hostport_parse(char *hp, char **host, char **port, const char **why)
 	return 0;
 }
 
-int mq_url_parse(char *s, mq_url *out, const char **why)
+/* "[user[:pass]@]host[:port]" after the scheme; start is the URL's
+ * first byte (for the password's place in it). */
+static int split_authority(char *s, char *start, mq_url *out, const char **why)
 {
-	char *start = s;
-	memset(out, 0, sizeof *out);
-	if (strncmp(s, "mqtt://", 7) == 0) {
-		s += 7;
-	} else if (strncmp(s, "mqtts://", 8) == 0) {
-		s += 8;
-		out->tls = 1;
-	} else {
-		*why = "scheme must be mqtt:// or mqtts://";
-		return -1;
-	}
-	char *slash = strchr(s, '/');
-	if (slash) {
-		*slash = '\0';
-		if (slash[1]) {
-			out->topic = slash + 1;
-			if (percent_decode(out->topic) < 0) {
-				*why = "bad %-escape in topic";
-				return -1;
-			}
-		}
-	}
 	char *at = strrchr(s, '@');
 	if (at) {
 		*at = '\0';
@@ -123,4 +104,69 @@ int mq_url_parse(char *s, mq_url *out, const char **why)
 		s = at + 1;
 	}
 	return mq_hostport_parse(s, &out->host, &out->port, why);
+}
+
+int mq_proxy_url_parse(char *s, mq_url *out, int *kind, const char **why)
+{
+	static const struct { const char *scheme; int kind; } schemes[] = {
+		{ "socks5://", MQ_PROXY_SOCKS5 }, { "socks5h://", MQ_PROXY_SOCKS5H },
+		{ "http://", MQ_PROXY_HTTP },
+	};
+	char *start = s;
+	memset(out, 0, sizeof *out);
+	*kind = 0;
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t n = strlen(schemes[i].scheme);
+		if (!strncmp(s, schemes[i].scheme, n)) {
+			*kind = schemes[i].kind;
+			s += n;
+		}
+	}
+	if (!*kind) {
+		*why = "scheme must be socks5://, socks5h:// or http://";
+		return -1;
+	}
+	size_t end = strlen(s);
+	if (end && s[end - 1] == '/')
+		s[end - 1] = '\0';   /* "http://proxy:3128/" */
+	if (strchr(s, '/')) {
+		*why = "a proxy URL has no path";
+		return -1;
+	}
+	return split_authority(s, start, out, why);
+}
+
+int mq_url_parse(char *s, mq_url *out, const char **why)
+{
+	char *start = s;
+	memset(out, 0, sizeof *out);
+	if (strncmp(s, "unix://", 7) == 0) {
+		out->unix_path = s + 7;
+		if (out->unix_path[0] != '/') {
+			*why = "a unix:// URL names an absolute path: unix:///run/mosquitto.sock";
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(s, "mqtt://", 7) == 0) {
+		s += 7;
+	} else if (strncmp(s, "mqtts://", 8) == 0) {
+		s += 8;
+		out->tls = 1;
+	} else {
+		*why = "scheme must be mqtt://, mqtts:// or unix://";
+		return -1;
+	}
+	char *slash = strchr(s, '/');
+	if (slash) {
+		*slash = '\0';
+		if (slash[1]) {
+			out->topic = slash + 1;
+			if (percent_decode(out->topic) < 0) {
+				*why = "bad %-escape in topic";
+				return -1;
+			}
+		}
+	}
+	return split_authority(s, start, out, why);
 }

@@ -7,6 +7,7 @@ typedef struct mq_url {
 	char *host, *port;     /* port NULL when absent; [v6] brackets removed */
 	char *topic;           /* NULL when absent; %XX-decoded */
 	int tls;               /* 1 for mqtts:// */
+	char *unix_path;       /* unix:///path: a Unix socket, nothing else set */
 	size_t pass_at, pass_len;  /* the password's bytes in the URL as
 	                              given (before %XX decoding); len 0: none */
 } mq_url;
@@ -21,5 +22,10 @@ int mq_hostport_parse(char *s, char **host, char **port, const char **why);
 /* Split a writable copy of the URL in place.  Returns 0, or -1 with *why
  * set to a static reason. */
 int mq_url_parse(char *s, mq_url *out, const char **why);
+
+/* socks5://, socks5h:// or http://[user[:pass]@]host[:port] for --proxy,
+ * split in place: out->host, port (NULL when absent), user, pass,
+ * pass_at/pass_len; *kind is MQ_PROXY_*.  Returns 0 or -1 with *why. */
+int mq_proxy_url_parse(char *s, mq_url *out, int *kind, const char **why);
 
 #endif

@@ -141,9 +141,9 @@ static int open_link(mq_client *c)
 	if (rc == -MQ_E_TIMEOUT && !past_deadline)
 		rc = -MQ_E_CONNECT;   /* the connect timeout, not -W */
 	if (rc < 0) {
-		char what[300];
-		snprintf(what, sizeof what, "cannot connect to %s:%s",
-			 ep->host, ep->port);
+		char what[300], name[280];
+		mq_endpoint_name(ep, name, sizeof name);
+		snprintf(what, sizeof what, "cannot connect to %s", name);
 		set_err(c, what, rc, c->transport.err);
 		return rc;
 	}
@@ -176,10 +176,9 @@ static void next_endpoint(mq_client *c)
 {
 	if (c->cfg.endpoint_count > 1) {
 		c->endpoint = (c->endpoint + 1) % c->cfg.endpoint_count;
-		char line[300];
-		snprintf(line, sizeof line, "%.200s; trying %.40s:%.8s", c->err,
-			 c->cfg.endpoints[c->endpoint].host,
-			 c->cfg.endpoints[c->endpoint].port);
+		char line[500], name[280];
+		mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
+		snprintf(line, sizeof line, "%.200s; trying %s", c->err, name);
 		notice(c, line);
 	}
 }

@@ -31,16 +31,34 @@ struct mq_transport {
 	char info[128];     /* what was negotiated (TLS version, suite) */
 };
 
-/* Where to connect: host and port as given by the user. */
+/* A proxy in front of the broker (proxy.c). */
+enum mq_proxy_kind { MQ_PROXY_SOCKS5 = 1, MQ_PROXY_SOCKS5H, MQ_PROXY_HTTP };
+typedef struct mq_proxy {
+	enum mq_proxy_kind kind;    /* SOCKS5H: the proxy resolves the name */
+	const char *host, *port;
+	const char *user, *pass;    /* NULL: no authentication */
+} mq_proxy;
+
+/* Where to connect: host and port as given by the user, or a Unix
+ * socket; through a proxy or not. */
 typedef struct mq_endpoint {
 	const char *host;
 	const char *port;
+	const char *unix_path;      /* connect to this Unix socket, or NULL */
+	const mq_proxy *proxy;      /* reach host:port through it, or NULL */
 } mq_endpoint;
 
-/* Resolve and connect with a deadline, trying every address in turn.
+/* Resolve and connect with a deadline, trying every address in turn
+ * (through ep->proxy when set; to ep->unix_path instead when set).
  * Returns 0 or -MQ_E_RESOLVE / -MQ_E_CONNECT / -MQ_E_TIMEOUT with t->err
  * naming the cause ("connection refused", ...).  t->fd is non-blocking. */
 int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms);
+
+/* "host:port", "[v6]:port" or "unix socket PATH", for messages. */
+void mq_endpoint_name(const mq_endpoint *ep, char *buf, size_t len);
+
+/* CLOCK_MONOTONIC milliseconds, for connect and handshake deadlines. */
+long long mq_transport_now_ms(void);
 
 /* Safe on a closed or zeroed transport. */
 void mq_transport_close(mq_transport *t);

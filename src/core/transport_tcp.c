@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
+#include "proxy.h"
 #include "transport.h"
 
 static ssize_t tcp_read(mq_transport *t, void *buf, size_t len)
@@ -60,7 +62,7 @@ static const mq_transport_ops tcp_ops = {
 	.close = tcp_close,
 };
 
-static long long monotonic_ms(void)
+long long mq_transport_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -71,7 +73,7 @@ static long long monotonic_ms(void)
 static int wait_connected(int fd, long long deadline)
 {
 	for (;;) {
-		long long left = deadline - monotonic_ms();
+		long long left = deadline - mq_transport_now_ms();
 		if (left <= 0)
 			return ETIMEDOUT;
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
@@ -89,56 +91,115 @@ static int wait_connected(int fd, long long deadline)
 }
 
 /* One address: socket, non-blocking connect, wait.  Returns fd or -errno. */
-static int connect_one(const struct addrinfo *ai, long long deadline)
+static int connect_addr(int family, const struct sockaddr *sa, socklen_t len,
+			long long deadline)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			ai->ai_protocol);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	int err = 0;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		err = errno == EINPROGRESS ? wait_connected(fd, deadline) : errno;
+	if (connect(fd, sa, len) < 0) {
+		err = errno == EINPROGRESS || errno == EAGAIN
+			? wait_connected(fd, deadline) : errno;
 	}
 	if (err) {
 		close(fd);
 		return -err;
 	}
 	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	return fd;
 }
 
-int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms)
+static int connected(mq_transport *t, int fd)
+{
+	t->fd = fd;
+	t->ops = &tcp_ops;
+	return MQ_OK;
+}
+
+static int connect_failed(mq_transport *t, int err)
+{
+	snprintf(t->err, sizeof t->err, "%s",
+		 err == EINTR ? "interrupted" : strerror(err));
+	return err == ETIMEDOUT ? -MQ_E_TIMEOUT : -MQ_E_CONNECT;
+}
+
+/* A broker's Unix socket (--unix, unix:// URLs). */
+static int connect_unix(mq_transport *t, const char *path, long long deadline)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(t->err, sizeof t->err, "socket path longer than %zu bytes",
+			 sizeof sun.sun_path - 1);
+		return -MQ_E_CONNECT;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int fd = connect_addr(AF_UNIX, (struct sockaddr *)&sun, sizeof sun, deadline);
+	return fd >= 0 ? connected(t, fd) : connect_failed(t, -fd);
+}
+
+void mq_endpoint_name(const mq_endpoint *ep, char *buf, size_t len)
+{
+	if (ep->unix_path)
+		snprintf(buf, len, "unix socket %s", ep->unix_path);
+	else if (strchr(ep->host, ':'))
+		snprintf(buf, len, "[%s]:%s", ep->host, ep->port);
+	else
+		snprintf(buf, len, "%s:%s", ep->host, ep->port);
+}
+
+/* Resolve host:port and connect to the first address that answers. */
+static int connect_host(mq_transport *t, const char *host, const char *port,
+			long long deadline)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL;
-	memset(t, 0, sizeof *t);
-	t->fd = -1;
-	int gai = getaddrinfo(ep->host, ep->port, &hints, &res);
+	int gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0) {
 		snprintf(t->err, sizeof t->err, "%s",
 			 gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
 		return -MQ_E_RESOLVE;
 	}
-	long long deadline = monotonic_ms() + timeout_ms;
 	int err = ECONNREFUSED;
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		int fd = connect_one(ai, deadline);
+		int fd = connect_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline);
 		if (fd >= 0) {
 			freeaddrinfo(res);
-			t->fd = fd;
-			t->ops = &tcp_ops;
-			return MQ_OK;
+			return connected(t, fd);
 		}
 		err = -fd;
 		if (err == ETIMEDOUT || err == EINTR)
 			break;
 	}
 	freeaddrinfo(res);
-	snprintf(t->err, sizeof t->err, "%s",
-		 err == EINTR ? "interrupted" : strerror(err));
-	return err == ETIMEDOUT ? -MQ_E_TIMEOUT : -MQ_E_CONNECT;
+	return connect_failed(t, err);
+}
+
+int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms)
+{
+	long long deadline = mq_transport_now_ms() + timeout_ms;
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
+	if (ep->unix_path)
+		return connect_unix(t, ep->unix_path, deadline);
+	if (!ep->proxy)
+		return connect_host(t, ep->host, ep->port, deadline);
+	int rc = connect_host(t, ep->proxy->host, ep->proxy->port, deadline);
+	if (rc < 0) {   /* name the proxy, not the broker */
+		char why[sizeof t->err];
+		memcpy(why, t->err, sizeof why);
+		snprintf(t->err, sizeof t->err, "proxy %s:%s: %.200s", ep->proxy->host,
+			 ep->proxy->port, why);
+		return rc;
+	}
+	rc = mq_proxy_handshake(t->fd, ep->proxy, ep->host, ep->port, deadline,
+				t->err, sizeof t->err);
+	if (rc < 0)
+		mq_transport_close(t);
+	return rc;
 }
 
 void mq_transport_close(mq_transport *t)
