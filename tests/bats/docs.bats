@@ -242,6 +242,21 @@ check_synopsis() {
 	assert_output ''
 }
 
+@test "messages quoted in the man pages render word for word (no word read as an mdoc macro)" {
+	command -v mandoc >/dev/null 2>&1 ||
+		skip "mandoc is not installed (apt-get install mandoc)"
+	local tool quote rendered missing=
+	for tool in mqpub mqsub; do
+		rendered=$(mandoc -Tutf8 "$ROOT/man/$tool.1" | col -b | tr -s ' \t\n' '   ')
+		# each .Dq that quotes a message of a tool, as written in the source
+		while IFS= read -r quote; do
+			quote=$(sed -e 's/\\&//g' -e 's/\\e/\\/g' -e 's/ *$//' <<<"$quote")
+			[[ $rendered == *"$quote"* ]] || missing+=$'\n'"  $tool.1: $quote"
+		done < <(sed -n -E 's/^\.Dq (mq(pub|sub): .*[^ .,;])( [.,;:)])*$/\1/p' "$ROOT/man/$tool.1")
+	done
+	[ -z "$missing" ] || fail "quoted messages that do not render as written:$missing"
+}
+
 @test "EXIT STATUS 0-7 is in both man pages, identical, and in README.md" {
 	local tool code
 	for tool in mqpub mqsub; do

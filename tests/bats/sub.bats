@@ -223,6 +223,23 @@ keep-b"
 	(( el >= 900 && el < 4000 )) || fail "-W 1 ended after ${el} ms"
 }
 
+@test "-W SECS against a server that never sends CONNACK: exit 5, with or without -C" {
+	fake_broker silent
+	run --separate-stderr timeout 20 "$MQSUB" -h 127.0.0.1 -p "$FAKE_PORT" -W 1 -t w/x
+	assert_failure 5
+	assert_stderr_line mqsub 'timed out'
+	run --separate-stderr timeout 20 "$MQSUB" -h 127.0.0.1 -p "$FAKE_PORT" -W 1 -C 1 -t w/x
+	assert_failure 5
+	assert_stderr_line mqsub 'timed out'
+}
+
+@test "-W SECS after the connection was lost: exit 0 without -C (it had connected)" {
+	sub_bg "$T/out" -t w/lost -W 2 --reconnect-min 5000
+	broker_stop
+	wait_pid "$SUB_PID" 10 || fail "mqsub still running"
+	[ "$WAIT_STATUS" -eq 0 ] || fail "exit $WAIT_STATUS: $(cat "$T/out.err")"
+}
+
 @test "-W SECS with -C N reached in time: exit 0" {
 	sub_bg "$T/out" -t w/y -C 2 -W 10
 	rpub -t w/y -m a
