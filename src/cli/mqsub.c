@@ -120,7 +120,9 @@ static int sub_option(void *tool, int opt, char *arg)
 
 static int check_sub_opts(sub_opts *o)
 {
-	if (o->nsubs == 0 && o->c.url_topic && sub_option(o, 't', o->c.url_topic) < 0)
+	/* The topic of -L is one more filter, with -t or without (as
+	 * mosquitto_sub does). */
+	if (o->c.url_topic && sub_option(o, 't', o->c.url_topic) < 0)
 		return -1;
 	if (o->nsubs == 0) {
 		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L)");

@@ -484,3 +484,17 @@ os.execv(sys.argv[1], sys.argv[1:])
 	wait_pid "$pid" 5 || fail "SIGTERM ignored"
 	[ "$WAIT_STATUS" -eq 6 ] || fail "exit $WAIT_STATUS: $(cat "$T/err")"
 }
+
+@test "-L with a topic and -t: both filters are subscribed (as mosquitto_sub)" {
+	"$MQSUB" -L "mqtt://127.0.0.1:$BROKER_PORT/l/a" -t l/b -C 2 > "$T/out" 2> "$T/err" &
+	SUB_PID=$!
+	bg_track "$SUB_PID"
+	wait_log 'l/b' 1 10 || fail "no subscription: $(cat "$T/err")"
+	wait_log 'Sending SUBACK' 1 10
+	rpub -t l/a -m from-url
+	rpub -t l/b -m from-t
+	sub_done 10
+	assert_file_eq "$T/out" "from-url
+from-t
+"
+}
