@@ -460,7 +460,7 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 			return 0 + 1;
 		}
 		if (opt == OPT_VERSION) {
-			printf("%s %s\n", o->prog, MQ_VERSION);
+			print_version(stdout, o->prog);
 			return 0 + 1;
 		}
 		int r = t->option(t->tool, opt, optarg);

@@ -147,6 +147,9 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
  * every value was copied or used while parsing, and other values (a -m
  * payload, a topic) still point into argv. */
 void common_wipe_argv(common_opts *o);
+/* --version: the tool and its version on the first line, then the
+ * protocol versions, the TLS library and the build's features. */
+void print_version(FILE *f, const char *prog);
 /* The common part of --help. */
 void common_usage(FILE *f);
 

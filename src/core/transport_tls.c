@@ -23,6 +23,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 
@@ -846,4 +847,18 @@ int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
 	}
 	describe(t, m, cfg);
 	return 0;
+}
+
+const char *mq_tls_library(void)
+{
+	return "mbed TLS " MBEDTLS_VERSION_STRING;
+}
+
+const char *mq_tls_versions(void)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	return "1.2, 1.3";
+#else
+	return "1.2";
+#endif
 }

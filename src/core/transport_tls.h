@@ -47,6 +47,11 @@ int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
  * Returns 0, or -MQ_E_TLS with err naming the problem. */
 int mq_tls_check(const mq_tls_config *cfg, char *err, size_t errlen);
 
+/* The TLS library linked in, "mbed TLS 2.28.3", and the TLS versions it
+ * offers, "1.2" (for --version). */
+const char *mq_tls_library(void);
+const char *mq_tls_versions(void);
+
 /* Is TLS 1.3 available in the linked mbedTLS? */
 bool mq_tls_has_13(void);
 

@@ -284,10 +284,15 @@ check_synopsis() {
 		need_bin "$tool"
 		run --separate-stderr "$ROOT/build/bin/$tool" --version
 		assert_success
-		assert_output --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+\$"
+		assert_line --index 0 --regexp "^$tool [0-9]+\.[0-9]+\.[0-9]+\$"
 		if [ -n "$ver" ]; then
-			assert_output "$tool $ver"
+			assert_line --index 0 "$tool $ver"
 		fi
+		# what a bug report needs, one per line
+		assert_line --regexp '^MQTT: 3\.1\.1, 5\.0'
+		assert_line --regexp '^TLS: mbed TLS [0-9]+\.[0-9]+\.[0-9]+, linked statically; TLS 1\.2'
+		assert_line --regexp '^Transports: tcp, tls, unix, socks5, socks5h, http-connect$'
+		assert_line --regexp '^Features: '
 	done
 }
 
