@@ -31,7 +31,7 @@ struct mq_transport {
 	char info[128];     /* what was negotiated (TLS version, suite) */
 };
 
-/* A proxy in front of the broker (proxy.c). */
+/* A proxy in front of the broker (transport_proxy.c). */
 enum mq_proxy_kind { MQ_PROXY_SOCKS5 = 1, MQ_PROXY_SOCKS5H, MQ_PROXY_HTTP };
 typedef struct mq_proxy {
 	enum mq_proxy_kind kind;    /* SOCKS5H: the proxy resolves the name */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "errors.h"
-#include "proxy.h"
+#include "transport_proxy.h"
 #include "transport.h"
 
 static ssize_t tcp_read(mq_transport *t, void *buf, size_t len)

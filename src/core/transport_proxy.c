@@ -1,4 +1,5 @@
-/* proxy.c - SOCKS5 and HTTP CONNECT handshakes (see proxy.h). */
+/* transport_proxy.c - SOCKS5 and HTTP CONNECT handshakes (see
+ * transport_proxy.h). */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,7 +15,7 @@
 #include <mbedtls/base64.h>
 
 #include "errors.h"
-#include "proxy.h"
+#include "transport_proxy.h"
 
 #define HTTP_HEAD_MAX 8192
 

@@ -1,9 +1,9 @@
-/* proxy.h - the client side of a proxy handshake on a connected socket:
- * SOCKS5 (RFC 1928, user/password RFC 1929) and HTTP CONNECT (RFC 9110
+/* transport_proxy.h - the client side of a proxy handshake on a
+ * connected socket: SOCKS5 (RFC 1928, user/password RFC 1929) and HTTP CONNECT (RFC 9110
  * §9.3.6).  Blocking with a deadline over a non-blocking fd: it runs once
  * per connection, before any MQTT byte. */
-#ifndef MQ_PROXY_H
-#define MQ_PROXY_H
+#ifndef MQ_TRANSPORT_PROXY_H
+#define MQ_TRANSPORT_PROXY_H
 
 #include <stddef.h>
 
