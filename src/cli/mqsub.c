@@ -24,6 +24,10 @@ typedef struct sub_opts {
 	unsigned long count;         /* -C; 0 = unlimited */
 } sub_opts;
 
+/* --retained-only: the broker sends the retained messages right after
+ * the SUBACK; this long without one, there are no more. */
+#define RETAINED_QUIET_MS 500
+
 typedef struct sub_app {
 	tool_base base;              /* first: the shared callbacks use it */
 	const sub_opts *o;
@@ -32,6 +36,7 @@ typedef struct sub_app {
 	size_t subacks_seen;
 	bool finished;               /* stop: -C reached, -E done, refusal... */
 	bool refused;
+	uint64_t quiet_until;        /* --retained-only: end at this instant */
 } sub_app;
 
 static void usage(FILE *f)
@@ -49,7 +54,8 @@ static void usage(FILE *f)
 "  -N, --no-newline           do not print a newline after each message\n"
 "  -C, --count N              exit after N messages\n"
 "  -R, --no-retained          skip retained (stale) messages\n"
-"      --retained-only        print retained messages only, then exit\n"
+"      --retained-only        print the retained messages, exit once they\n"
+"                             have come (a live one, or 0.5 s of quiet)\n"
 "  -E, --exit-after-sub       exit once the subscriptions are acknowledged\n"
 "      --max-inflight N       QoS 1/2 messages the broker may send before\n"
 "                             mqsub acknowledges them (MQTT 5; default no limit)\n"
@@ -201,6 +207,8 @@ static int on_message(void *ctx, const mq_publish *p)
 		a->finished = true;
 		return -MQ_E_APP_STOP;
 	}
+	if (o->retained_only)
+		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
 	if ((o->no_retained && p->retain) || filtered_out(o, p))
 		return 0;
 	if (print_message(a, p) < 0)
@@ -227,13 +235,24 @@ static void on_subscribed(void *ctx, const mq_suback *ack)
 	a->subacks_seen++;
 	if (a->o->exit_after_sub)
 		a->finished = true;
+	if (a->o->retained_only)
+		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
 }
 
 static bool sub_done(void *ctx, mq_client *c)
 {
 	sub_app *a = ctx;
 	(void)c;
+	if (a->quiet_until && mq_now_ms() >= a->quiet_until)
+		a->finished = true;   /* --retained-only: no more retained ones */
 	return a->finished || output_over(a);
+}
+
+/* --retained-only: wake up when the quiet period ends. */
+static uint64_t sub_wakeup(void *ctx)
+{
+	sub_app *a = ctx;
+	return a->quiet_until ? a->quiet_until : UINT64_MAX;
 }
 
 /* After each read, before the acknowledgements go out: what was printed
@@ -315,7 +334,8 @@ int main(int argc, char **argv)
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed };
-	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush };
+	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush,
+			      .wakeup_ms = sub_wakeup };
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
 		errorf("mqsub", "cannot set up signals: %s", strerror(errno));

@@ -498,3 +498,23 @@ os.execv(sys.argv[1], sys.argv[1:])
 from-t
 "
 }
+
+@test "--retained-only on a quiet tree: prints the retained messages and exits 0 on its own" {
+	rpub -t ro/a -r -m one
+	rpub -t ro/b/c -r -m two
+	rpub -t ro/d -r -m three
+	local start el
+	start=$(now_ms)
+	run --separate-stderr timeout 20 "$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -t 'ro/#' -v --retained-only
+	el=$(( $(now_ms) - start ))
+	assert_success
+	[ "$(sort <<<"$output")" = "$(printf 'ro/a one\nro/b/c two\nro/d three')" ] || fail "output: $output"
+	(( el < 5000 )) || fail "took ${el} ms to see the tree was quiet"
+	# an empty tree: nothing printed, exit 0 soon after the SUBACK
+	start=$(now_ms)
+	run --separate-stderr timeout 20 "$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -t 'empty/#' --retained-only
+	assert_success
+	assert_output ''
+	(( $(now_ms) - start < 5000 )) || fail "empty tree: took $(( $(now_ms) - start )) ms"
+	rpub -t ro/a -r -n; rpub -t ro/b/c -r -n; rpub -t ro/d -r -n
+}
