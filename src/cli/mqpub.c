@@ -291,19 +291,19 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 	}
 	if (rc < 0) {
 		char detail[96];
-		snprintf(detail, sizeof detail, "%llu of %llu messages not acknowledged",
-			 missing, a->published);
+		snprintf(detail, sizeof detail, "%llu of %llu %s not acknowledged",
+			 missing, a->published, messages_word(a->published));
 		return run_failure(&a->base, c, rc, missing ? detail : NULL);
 	}
 	if (a->refused) {
-		errorf("mqpub", "%llu of %llu messages refused by the broker: %s",
-		       a->refused, a->published,
+		errorf("mqpub", "%llu of %llu %s refused by the broker: %s",
+		       a->refused, a->published, messages_word(a->published),
 		       mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
 		return EXIT_INCOMPLETE;
 	}
 	if (missing) {
-		errorf("mqpub", "interrupted: %llu of %llu messages not acknowledged",
-		       missing, a->published);
+		errorf("mqpub", "interrupted: %llu of %llu %s not acknowledged",
+		       missing, a->published, messages_word(a->published));
 		return EXIT_INCOMPLETE;
 	}
 	if (a->input_stopped)

@@ -265,11 +265,6 @@ static int sub_flush(void *ctx)
 	return 0;
 }
 
-static const char *messages(unsigned long n)
-{
-	return n == 1 ? "message" : "messages";
-}
-
 /* rc: the run's result, 0 when it ended normally or by a signal
  * (stopped). */
 static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
@@ -288,13 +283,13 @@ static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 		return EXIT_INCOMPLETE;
 	if (stopped && a->o->count && a->received < a->o->count) {
 		errorf("mqsub", "interrupted after %lu of %lu %s", a->received,
-		       a->o->count, messages(a->o->count));
+		       a->o->count, messages_word(a->o->count));
 		return EXIT_INCOMPLETE;
 	}
 	if (rc == -MQ_E_TIMEOUT && c->ever_connected) {
 		if (a->o->count && a->received < a->o->count) {
 			errorf("mqsub", "timed out after %lu of %lu %s",
-			       a->received, a->o->count, messages(a->o->count));
+			       a->received, a->o->count, messages_word(a->o->count));
 			return EXIT_TIMEOUT;
 		}
 		return EXIT_OK;

@@ -26,6 +26,11 @@ void errorf(const char *prog, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+const char *messages_word(unsigned long long n)
+{
+	return n == 1 ? "message" : "messages";
+}
+
 int parse_number(const char *prog, const char *name, const char *s,
 		 unsigned long min, unsigned long max, unsigned long *out)
 {

@@ -180,6 +180,9 @@ void reach_usage(FILE *f);
 void common_session_config(const common_opts *o, mq_session_config *sc);
 void common_client_config(const common_opts *o, mq_client_config *cc);
 
+/* "message" for 1, "messages" otherwise: "1 of 1 message". */
+const char *messages_word(unsigned long long n);
+
 /* Print "prog: fmt..." on stderr. */
 void errorf(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -63,7 +63,7 @@ int spool_prepare(pub_app *a, uint64_t deadline)
 	if (spool_new_messages(a, &msgs, &n) < 0)
 		return EXIT_USAGE;
 	if (n > 0 && spool_add(&a->sp, msgs, n) < 0) {
-		errorf("mqpub", "%s: %zu new messages not queued", a->sp.err, n);
+		errorf("mqpub", "%s: %zu new %s not queued", a->sp.err, n, messages_word(n));
 		a->spool_full = true;
 	}
 	free(msgs);
@@ -83,8 +83,8 @@ int spool_result(pub_app *a, mq_client *c, int rc)
 		return EXIT_NETWORK;
 	}
 	if (a->refused)
-		errorf("mqpub", "%llu messages refused by the broker, dropped from the spool: %s",
-		       a->refused, mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
+		errorf("mqpub", "%llu %s refused by the broker, dropped from the spool: %s",
+		       a->refused, messages_word(a->refused), mq_reason_text(a->base.version, MQ_PUBACK, a->last_refusal));
 	if (a->spool_full)
 		return EXIT_INCOMPLETE;   /* the new message was not kept: said */
 	if (left > 0) {
@@ -93,8 +93,8 @@ int spool_result(pub_app *a, mq_client *c, int rc)
 			run_describe(&a->base, c, rc, why, sizeof why);
 		else
 			snprintf(why, sizeof why, "interrupted");
-		errorf("mqpub", "%ld messages kept in spool '%s' for the next run: %s",
-		       left, a->o->spool_dir, why);
+		errorf("mqpub", "%ld %s kept in spool '%s' for the next run: %s",
+		       left, messages_word((unsigned long long)left), a->o->spool_dir, why);
 		return EXIT_QUEUED;
 	}
 	return a->refused || a->publish_error ? EXIT_INCOMPLETE : EXIT_OK;

@@ -318,6 +318,7 @@ static int handle_packets(mq_client *c)
 		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
 			c->ever_connected = true;
 			c->connected_at = mq_now_ms();
+			c->acked_at_link = c->session.acked;
 		}
 	}
 	if (r < 0) {
@@ -547,11 +548,39 @@ static void describe_loss(mq_client *c, int rc)
 		set_err(c, "connection lost", rc, NULL);
 }
 
+/* A broker that closes the link right after one message, and again
+ * after the same message sent on the next link with nothing
+ * acknowledged in between, refuses it: under MQTT 3.1.1 that is how a
+ * message over the broker's size limit is met.  Only a message larger
+ * than any the broker took counts, so a broken network does not. */
+static bool message_refused(mq_client *c, int rc, bool was_connected)
+{
+	uint64_t tag;
+	size_t len;
+	if ((rc != -MQ_E_CLOSED && rc != -MQ_E_IO) || !was_connected ||
+	    !mq_session_oldest_sent(&c->session, &tag, &len) ||
+	    len <= c->session.max_acked_len) {
+		c->suspect_tag = 0;
+		return false;
+	}
+	bool again = tag == c->suspect_tag && c->session.acked == c->acked_at_link;
+	c->suspect_tag = tag;
+	if (again)
+		snprintf(c->err, sizeof c->err, "the broker closed the connection twice "
+			 "right after a message of %zu bytes: message too large for "
+			 "the broker?", len);
+	return again;
+}
+
 /* The link failed with rc.  Returns 0 to reconnect, or rc to give up. */
 static int on_link_failure(mq_client *c, int rc)
 {
 	bool was_connected = c->session.state == MQ_S_CONNECTED ||
 			     c->session.state == MQ_S_CLOSING;
+	if (message_refused(c, rc, was_connected)) {
+		link_down(c);
+		return -MQ_E_MSG_REFUSED;
+	}
 	describe_loss(c, rc);
 	link_down(c);
 	if (!link_failure(c, rc))

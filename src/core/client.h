@@ -69,6 +69,9 @@ struct mq_client {
 	uint32_t rng;
 	uint64_t saved_changes;      /* session.changes at the last save */
 	int state_lock;              /* fd holding the state file's lock, or -1 */
+	uint64_t acked_at_link;      /* session.acked when this link came up */
+	uint64_t suspect_tag;        /* the message in flight when the broker
+	                                last closed the link, or 0 */
 	char err[320];               /* what went wrong, for the user */
 };
 

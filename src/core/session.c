@@ -374,6 +374,9 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	s->changes++;
 	if (!slot->sent)
 		s->unsent--;
+	s->acked++;
+	if (reason < 0x80 && slot->len > s->max_acked_len)
+		s->max_acked_len = slot->len;
 	slot->tag = 0;
 	slot->stage = STAGE_FREE;
 	slot->sent = false;
@@ -392,6 +395,21 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 size_t mq_session_inflight(const mq_session *s)
 {
 	return s->live;
+}
+
+bool mq_session_oldest_sent(const mq_session *s, uint64_t *tag, size_t *len)
+{
+	for (size_t i = 0; i < s->slot_count; i++) {
+		const mq_slot *slot = &s->slots[(s->slot_head + i) % s->slot_cap];
+		if (!slot->tag)
+			continue;
+		if (!slot->sent)
+			return false;
+		*tag = slot->tag;
+		*len = slot->len;
+		return true;
+	}
+	return false;
 }
 
 /* ---- connect / disconnect / link lost ------------------------------------ */

@@ -160,6 +160,8 @@ typedef struct mq_session {
 	size_t assigned_id_len;         /* Identifier, reused on reconnect */
 	mq_alias_table *aliases;        /* cfg.topic_aliases: allocated at the
 	                                   first CONNACK that allows them */
+	uint64_t acked;                 /* QoS 1/2 messages finished so far */
+	size_t max_acked_len;           /* the largest PUBLISH the broker took */
 } mq_session;
 
 /* Cannot fail (allocates lazily).  cfg and ev are copied. */
@@ -198,6 +200,9 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 			     uint64_t now_ms);
 /* QoS 1/2 messages not yet completed. */
 size_t mq_session_inflight(const mq_session *s);
+/* The oldest QoS 1/2 message in flight, if it was sent on this link:
+ * its tag and encoded length.  False when none, or it waits unsent. */
+bool mq_session_oldest_sent(const mq_session *s, uint64_t *tag, size_t *len);
 
 /* A packet from the broker.  Returns 0, or -MQ_E_* when the link must be
  * dropped: -MQ_E_REFUSED (connack_reason says why), -MQ_E_DISCONNECTED

@@ -372,3 +372,30 @@ d
 	wait_pid "$SUB_PID" 10 || true
 	[ ! -s "$T/out" ] || fail "something was published: $(cat "$T/out")"
 }
+
+@test "a message over the broker's size limit: exit 6 naming the likely cause, not ten reconnects (3.1.1); refused before sending (5)" {
+	broker_start "max_packet_size 1000"
+	local big start el
+	big=$(head -c 2000 /dev/zero | tr '\0' x)
+	rsub_bg "$T/out" -t p/big -q 1 -W 8
+	start=$(now_ms)
+	run --separate-stderr pub -V 311 -q 1 -t p/big -m "$big"
+	el=$(( $(now_ms) - start ))
+	assert_failure 6
+	# one notice of the first loss, then the verdict
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || fail "stderr: $stderr"
+	[[ $(tail -n 1 <<<"$stderr") =~ ^mqpub:\ the\ broker\ closed\ the\ connection\ twice\ right\ after\ a\ message\ of\ [0-9]+\ bytes:\ message\ too\ large\ for\ the\ broker\?\;\ 1\ of\ 1\ message\ not\ acknowledged$ ]] ||
+		fail "stderr: $stderr"
+	(( el < 10000 )) || fail "took ${el} ms"
+	# the small ones before it are delivered
+	printf 'one\ntwo\n%s\nfour\n' "$big" > "$T/in"
+	run --separate-stderr pub -V 311 -q 1 -t p/big -l < "$T/in"
+	assert_failure 6
+	# MQTT 5: the broker says its limit in CONNACK; nothing is sent
+	run --separate-stderr pub -V 5 -q 1 -t p/big -m "$big"
+	assert_failure 6
+	assert_stderr_line mqpub 'larger than the maximum packet size'
+	wait_pid "$SUB_PID" 15 || true
+	# (QoS 1: a line whose PUBACK was lost with the link may come twice)
+	[ "$(sort -u "$T/out")" = "$(printf 'one\ntwo')" ] || fail "delivered: $(cat "$T/out")"
+}
