@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "escape.h"
 #include "exitcodes.h"
 #include "options.h"
 #include "progress.h"
@@ -18,11 +19,17 @@
 void errorf(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
+	char line[4096];
 	progress_hide();
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		n = 0;
+	/* what users and brokers gave (topics, ids, paths) may be neither
+	 * UTF-8 nor printable: escaped, the message stays one line */
+	fprintf(stderr, "%s: ", prog);
+	fput_escaped(stderr, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 	fputc('\n', stderr);
 }
 
@@ -584,4 +591,5 @@ void common_client_config(const common_opts *o, mq_client_config *cc)
 	cc->reconnect = !o->no_reconnect;
 	cc->deadline_ms = o->timeout_s ? mq_now_ms() + o->timeout_s * 1000u : 0;
 	cc->stop_fd = -1;
+	cc->fixed_client_id = o->client_id != o->client_id_buf;
 }

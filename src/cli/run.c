@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "exitcodes.h"
 #include "progress.h"
 #include "run.h"
@@ -74,7 +75,9 @@ static void debug_log(void *ctx, const char *line)
 {
 	const tool_base *b = ctx;
 	progress_hide();
-	fprintf(stderr, "%s: %s\n", b->prog, line);
+	fprintf(stderr, "%s: ", b->prog);
+	fput_escaped(stderr, line, strlen(line));
+	fputc('\n', stderr);
 }
 
 void run_debug_events(tool_base *b, mq_session_events *ev,
@@ -119,7 +122,8 @@ int run_failure(const tool_base *b, const mq_client *c, int rc,
 	char what[400];
 	int code = run_describe(b, c, rc, what, sizeof what);
 	progress_hide();
-	fprintf(stderr, "%s: %s%s%s\n", b->prog, what, detail ? "; " : "",
-		detail ? detail : "");
+	fprintf(stderr, "%s: ", b->prog);
+	fput_escaped(stderr, what, strlen(what));
+	fprintf(stderr, "%s%s\n", detail ? "; " : "", detail ? detail : "");
 	return code;
 }

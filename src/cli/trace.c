@@ -1,4 +1,7 @@
 /* trace.c - format packets for -d, one line each. */
+#include <string.h>
+
+#include "escape.h"
 #include "trace.h"
 
 static void trace_publish(FILE *f, const mq_publish *p)
@@ -10,16 +13,17 @@ static void trace_publish(FILE *f, const mq_publish *p)
 		fputs(" retain", f);
 	if (p->dup)
 		fputs(" dup", f);
-	fprintf(f, " '%.*s' (%zu bytes)", (int)(p->topic.len > 200 ? 200 : p->topic.len),
-		(const char *)p->topic.ptr, p->payload.len);
+	fputs(" '", f);
+	fput_escaped(f, (const char *)p->topic.ptr, p->topic.len > 200 ? 200 : p->topic.len);
+	fprintf(f, "' (%zu bytes)", p->payload.len);
 }
 
 static void trace_connect(FILE *f, const mq_connect *c)
 {
-	fprintf(f, " v%s id '%.*s' keepalive %u%s%s%s", c->version == MQ_V5 ? "5" : "3.1.1",
-		(int)c->client_id.len, (const char *)c->client_id.ptr, c->keepalive,
-		c->clean_start ? " clean" : "", c->will ? " will" : "",
-		c->has_username ? " user" : "");
+	fprintf(f, " v%s id '", c->version == MQ_V5 ? "5" : "3.1.1");
+	fput_escaped(f, (const char *)c->client_id.ptr, c->client_id.len);
+	fprintf(f, "' keepalive %u%s%s%s", c->keepalive, c->clean_start ? " clean" : "",
+		c->will ? " will" : "", c->has_username ? " user" : "");
 }
 
 static void trace_body(FILE *f, uint8_t version, const mq_packet *p)

@@ -140,13 +140,19 @@ static int open_link(mq_client *c)
 	bool past_deadline = c->cfg.deadline_ms && mq_now_ms() >= c->cfg.deadline_ms;
 	if (rc == -MQ_E_TIMEOUT && !past_deadline)
 		rc = -MQ_E_CONNECT;   /* the connect timeout, not -W */
+	char name[280];
+	mq_endpoint_name(ep, name, sizeof name);
+	if (rc == -MQ_E_TIMEOUT) {
+		snprintf(c->err, sizeof c->err, "timed out connecting to %s", name);
+		return rc;
+	}
 	if (rc < 0) {
-		char what[300], name[280];
-		mq_endpoint_name(ep, name, sizeof name);
+		char what[300];
 		snprintf(what, sizeof what, "cannot connect to %s", name);
 		set_err(c, what, rc, c->transport.err);
 		return rc;
 	}
+	c->first_len = 0;
 	if (c->transport.info[0] && c->session.ev.log)
 		c->session.ev.log(c->session.ev.ctx, c->transport.info);
 	rc = mq_session_connect(&c->session, mq_now_ms());
@@ -304,6 +310,37 @@ static void answer_error(mq_client *c, int rc, uint8_t bad_type)
 	memcpy(c->err, keep, sizeof keep);
 }
 
+/* Before any CONNACK, a packet that makes no sense is most likely no
+ * MQTT at all: an HTTP server, an SSH daemon... say what it sent. */
+static void not_mqtt_hint(mq_client *c)
+{
+	if (c->session.state != MQ_S_CONNECTING || !c->first_len)
+		return;
+	char seen[sizeof c->first + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < c->first_len && c->first[i] != '\r' && c->first[i] != '\n'; i++)
+		seen[n++] = (char)c->first[i];
+	seen[n] = '\0';
+	size_t len = strlen(c->err);
+	snprintf(c->err + len, sizeof c->err - len,
+		 " (is this an MQTT port? the server sent '%s')", seen);
+}
+
+/* The first CONNACK of a link after a lost one: say so. */
+static void link_up_notice(mq_client *c)
+{
+	c->ever_connected = true;
+	c->connected_at = mq_now_ms();
+	c->acked_at_link = c->session.acked;
+	if (!c->reconnecting)
+		return;
+	c->reconnecting = false;
+	char line[320], name[280];
+	mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
+	snprintf(line, sizeof line, "reconnected to %s", name);
+	notice(c, line);
+}
+
 /* Decode and handle every whole packet buffered in the reader. */
 static int handle_packets(mq_client *c)
 {
@@ -312,17 +349,19 @@ static int handle_packets(mq_client *c)
 	while ((r = mq_reader_next(&c->reader, &pkt)) == 1) {
 		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
 		if (rc < 0) {
+			if (rc == -MQ_E_UNEXPECTED_PACKET || rc == -MQ_E_PROTOCOL) {
+				set_err(c, "protocol error from broker", rc, NULL);
+				not_mqtt_hint(c);
+			}
 			answer_error(c, rc, pkt.type);
 			return rc;
 		}
-		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
-			c->ever_connected = true;
-			c->connected_at = mq_now_ms();
-			c->acked_at_link = c->session.acked;
-		}
+		if (c->session.state == MQ_S_CONNECTED && !c->connected_at)
+			link_up_notice(c);
 	}
 	if (r < 0) {
 		set_err(c, "malformed packet from broker", r, NULL);
+		not_mqtt_hint(c);
 		answer_error(c, r, mq_reader_failed_type(&c->reader));
 	}
 	return r;
@@ -342,6 +381,12 @@ static int read_input(mq_client *c)
 		if (n < 0) {
 			set_err(c, "connection lost", (int)n, c->transport.err);
 			return (int)n;
+		}
+		if (c->first_len < sizeof c->first && c->session.state == MQ_S_CONNECTING) {
+			size_t k = sizeof c->first - c->first_len;
+			k = (size_t)n < k ? (size_t)n : k;
+			memcpy(c->first + c->first_len, space, k);
+			c->first_len += k;
 		}
 		mq_reader_commit(&c->reader, (size_t)n);
 		mq_session_read(&c->session, mq_now_ms());
@@ -467,6 +512,11 @@ static int step(mq_client *c)
 {
 	bool stopping = ending(c);
 	if (stopping && c->session.state == MQ_S_CONNECTING) {
+		if (c->timed_out) {   /* -W: say what it was waiting for */
+			char name[280];
+			mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
+			snprintf(c->err, sizeof c->err, "timed out waiting for CONNACK from %s", name);
+		}
 		link_down(c);
 		return 1;
 	}
@@ -596,9 +646,14 @@ static int on_link_failure(mq_client *c, int rc)
 		return rc;
 	if (!was_connected)
 		next_endpoint(c);   /* no CONNACK from this one: try another */
-	char line[400];
-	snprintf(line, sizeof line, "%s; reconnecting", c->err);
+	char line[480];
+	/* mosquitto closes the older of two connections with one client id
+	 * without a word (5.0's DISCONNECT 0x8E is said above) */
+	bool takeover = rc == -MQ_E_CLOSED && was_connected && c->cfg.fixed_client_id;
+	snprintf(line, sizeof line, "%s%s; reconnecting", c->err, takeover
+		 ? " (another client with the same client id may have taken the session over)" : "");
 	notice(c, line);
+	c->reconnecting = true;
 	c->err[0] = '\0';
 	return 0;
 }
@@ -617,8 +672,11 @@ static int run_loop(mq_client *c)
 		}
 		c->err[0] = '\0';
 		int rc = step(c);
-		if (rc == 1 && c->timed_out)
+		if (rc == 1 && c->timed_out) {
+			if (!c->err[0])
+				snprintf(c->err, sizeof c->err, "timed out");
 			return -MQ_E_TIMEOUT;
+		}
 		if (rc == 1)
 			return stop_requested(c) ? MQ_CLIENT_STOPPED : MQ_OK;
 		if (rc < 0) {

@@ -47,6 +47,8 @@ typedef struct mq_client_config {
 	uint64_t deadline_ms;        /* mq_now_ms() instant to give up; 0 = none */
 	int stop_fd;                 /* readable when a signal asks to stop; -1 */
 	volatile sig_atomic_t *stop_flag;
+	bool fixed_client_id;        /* the id was given: another client may
+	                                use it too and take the session over */
 	/* Notices for the user ("connection lost: ...; reconnecting"). */
 	void (*notice)(void *ctx, const char *line);
 	void *notice_ctx;
@@ -72,6 +74,9 @@ struct mq_client {
 	uint64_t acked_at_link;      /* session.acked when this link came up */
 	uint64_t suspect_tag;        /* the message in flight when the broker
 	                                last closed the link, or 0 */
+	bool reconnecting;           /* said "reconnecting": say "reconnected" */
+	uint8_t first[24];           /* the first bytes the server sent on this */
+	size_t first_len;            /* link: named when they are not MQTT */
 	char err[320];               /* what went wrong, for the user */
 };
 

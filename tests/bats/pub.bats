@@ -399,3 +399,28 @@ d
 	# (QoS 1: a line whose PUBACK was lost with the link may come twice)
 	[ "$(sort -u "$T/out")" = "$(printf 'one\ntwo')" ] || fail "delivered: $(cat "$T/out")"
 }
+
+@test "a server that is not MQTT (HTTP): exit 1, naming what it sent" {
+	"$PYTHON" -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    c.close()
+' > "$T/http.port" &
+	bg_track $!
+	for _ in $(seq 100); do [ -s "$T/http.port" ] && break; sleep 0.05; done
+	run --separate-stderr timeout 20 "$MQPUB" -h 127.0.0.1 -p "$(cat "$T/http.port")" -t a -m x
+	assert_failure 1
+	assert_stderr_line mqpub "is this an MQTT port\? the server sent 'HTTP/1.1 400 Bad Request'"
+}
+
+@test "-W against a silent server names the stage and the host" {
+	fake_broker silent
+	run --separate-stderr timeout 20 "$MQPUB" -h 127.0.0.1 -p "$FAKE_PORT" -W 1 -t p/x -m x
+	assert_failure 5
+	assert_stderr_line mqpub "^mqpub: timed out waiting for CONNACK from 127.0.0.1:$FAKE_PORT\$"
+}

@@ -518,3 +518,21 @@ from-t
 	(( $(now_ms) - start < 5000 )) || fail "empty tree: took $(( $(now_ms) - start )) ms"
 	rpub -t ro/a -r -n; rpub -t ro/b/c -r -n; rpub -t ro/d -r -n
 }
+
+@test "after 'connection lost; reconnecting' comes 'reconnected to HOST:PORT'" {
+	sub_bg "$T/out" -t rc/x --reconnect-min 100
+	broker_restart
+	wait_for_lines "$T/out.err" 2 15 || fail "stderr: $(cat "$T/out.err")"
+	grep -q '^mqsub: connection lost: .*; reconnecting$' "$T/out.err" || fail "stderr: $(cat "$T/out.err")"
+	grep -q "^mqsub: reconnected to 127.0.0.1:$BROKER_PORT\$" "$T/out.err" || fail "stderr: $(cat "$T/out.err")"
+}
+
+@test "two clients with one client id: the one pushed out says why it may have been" {
+	sub_bg "$T/out" -i same-id -t to/x
+	local first=$SUB_PID
+	sub_bg "$T/out2" -i same-id -t to/x
+	wait_for_lines "$T/out.err" 1 10 || fail "nothing said"
+	grep -q 'another client with the same client id may have taken the session over' "$T/out.err" ||
+		fail "stderr: $(cat "$T/out.err")"
+	kill "$first" "$SUB_PID"
+}

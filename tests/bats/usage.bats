@@ -259,3 +259,16 @@ check_help() {
 		-h 127.0.0.1 -p "$DEAD_PORT" -c -i nohome --state-dir "$T/sd" -t a -m x
 	[[ $stderr != *warning* ]] || fail "warned with --state-dir: $stderr"
 }
+
+@test "a topic that is not UTF-8, or holds a newline, is echoed escaped on one line" {
+	usage_error mqpub -t $'bad\xff/\n/x' -m x
+	[[ $stderr == "mqpub: bad topic 'bad\\xFF/\\x0A/x': not valid UTF-8" ]] || fail "stderr: $stderr"
+	usage_error mqsub -t $'f\xfe/#'
+	[[ $stderr == "mqsub: bad topic filter 'f\\xFE/#'"* ]] || fail "stderr: $stderr"
+}
+
+@test "IPv6 addresses are written in brackets in messages" {
+	run --separate-stderr timeout 10 "$MQPUB" -h ::1 -p "$DEAD_PORT" -t a -m x
+	assert_failure 1
+	assert_stderr_line mqpub "cannot connect to \[::1\]:$DEAD_PORT: "
+}
