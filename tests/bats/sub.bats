@@ -536,3 +536,30 @@ from-t
 		fail "stderr: $(cat "$T/out.err")"
 	kill "$first" "$SUB_PID"
 }
+
+@test "overlapping filters: one copy under 3.1.1, one per matching filter under 5 (mosquitto), as documented" {
+	sub_bg "$T/v311" -V 311 -t 'ov/#' -t 'ov/+/x' -v -W 2
+	local p311=$SUB_PID
+	sub_bg "$T/v5" -V 5 -t 'ov/#' -t 'ov/+/x' -v -W 2
+	rpub -t ov/a/x -m once
+	wait_pid "$p311" 10 || true
+	wait_pid "$SUB_PID" 10 || true
+	assert_file_eq "$T/v311" "ov/a/x once
+"
+	assert_file_eq "$T/v5" "ov/a/x once
+ov/a/x once
+"
+}
+
+@test "-v with an empty payload prints 'topic ' and nothing else (mosquitto_sub prints 'topic (null)')" {
+	sub_bg "$T/out" -t em/x -v -C 1
+	SUB_CMD=mosquitto_sub sub_bg "$T/ref" -t em/x -v -C 1
+	local ref=$SUB_PID
+	rpub -t em/x -n
+	wait_pid "$ref" 10 || fail "mosquitto_sub got nothing"
+	sub_done 10
+	assert_file_eq "$T/out" "em/x 
+"
+	assert_file_eq "$T/ref" "em/x (null)
+"
+}
