@@ -45,7 +45,7 @@ static void usage(FILE *f)
 "      --progress             show progress on a terminal's stderr (default:\n"
 "                             when -l/--topic-lines read a regular file)\n"
 "      --no-progress          never show progress\n"
-"      --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
+"  -M, --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
 "                             (default 100; 20 for 3.1.1)\n"
 "\n"
 "MQTT 5 properties of each message:\n"
@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 		return r - 1;
 	if (check_stdin(&o, closed_fds) < 0)
 		return EXIT_USAGE;
+	set_quiet(o.c.quiet);   /* usage errors said; runtime ones not */
 
 	static pub_app a;
 	a.base = (tool_base){ "mqpub", o.c.version, o.c.debug };

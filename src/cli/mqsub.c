@@ -57,7 +57,7 @@ static void usage(FILE *f)
 "      --retained-only        print the retained messages, exit once they\n"
 "                             have come (a live one, or 0.5 s of quiet)\n"
 "  -E, --exit-after-sub       exit once the subscriptions are acknowledged\n"
-"      --max-inflight N       QoS 1/2 messages the broker may send before\n"
+"  -M, --max-inflight N       QoS 1/2 messages the broker may send before\n"
 "                             mqsub acknowledges them (MQTT 5; default no limit)\n"
 "\n", f);
 	common_usage(f);
@@ -313,6 +313,7 @@ int main(int argc, char **argv)
 		errorf("mqsub", "standard output is closed: nowhere to print messages");
 		return EXIT_USAGE;
 	}
+	set_quiet(o.c.quiet);   /* usage errors said; runtime ones not */
 
 	static sub_app a;
 	a.base = (tool_base){ "mqsub", o.c.version, o.c.debug };

@@ -16,10 +16,24 @@
 
 #define MAX_PASSWORD 65535
 
+static bool quiet_now;
+
+void set_quiet(bool quiet)
+{
+	quiet_now = quiet;
+}
+
+bool quiet_mode(void)
+{
+	return quiet_now;
+}
+
 void errorf(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
 	char line[4096];
+	if (quiet_now)
+		return;
 	progress_hide();
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof line, fmt, ap);
@@ -84,7 +98,10 @@ static int parse_version(common_opts *o, const char *arg)
 		o->version = MQ_V311;
 	else if (!strcmp(arg, "5") || !strcmp(arg, "mqttv5"))
 		o->version = MQ_V5;
-	else {
+	else if (!strcmp(arg, "31") || !strcmp(arg, "mqttv31")) {
+		errorf(o->prog, "MQTT 3.1 is not supported (use 311 or 5)");
+		return -1;
+	} else {
 		errorf(o->prog, "bad protocol version '%s' (use 311 or 5)", arg);
 		return -1;
 	}
@@ -231,9 +248,14 @@ static int common_number(common_opts *o, int opt, const char *arg)
 		return parse_number(o->prog, "--keepalive", arg, 0, 65535, &o->keepalive) < 0 ? -1 : 1;
 	case 'x':
 		o->session_expiry_set = true;
+		if (!strcmp(arg, "-1")) {   /* as mosquitto: never expire */
+			o->session_expiry = 4294967295ul;
+			return 1;
+		}
 		return parse_number(o->prog, "--session-expiry", arg, 0, 4294967295ul, &o->session_expiry) < 0 ? -1 : 1;
 	case 'W':
 		return parse_number(o->prog, "--timeout", arg, 1, 86400u * 365, &o->timeout_s) < 0 ? -1 : 1;
+	case 'M':
 	case OPT_MAX_INFLIGHT:
 		return parse_number(o->prog, "--max-inflight", arg, 1, 65535, &o->max_inflight) < 0 ? -1 : 1;
 	case OPT_RECONNECT_MIN:
@@ -286,6 +308,9 @@ int common_option(common_opts *o, int opt, char *arg)
 	case OPT_WILL_RETAIN: o->will_retain = true; break;
 	case OPT_NO_RECONNECT: o->no_reconnect = true; break;
 	case OPT_STATE_DIR: o->state_dir = arg; break;
+	case 'A': o->bind_addr = arg; break;
+	case OPT_QUIET: o->quiet = true; break;
+	case OPT_NODELAY: break;   /* TCP_NODELAY is always on */
 	default: return 0;
 	}
 	return 1;
@@ -410,9 +435,11 @@ int common_finish(common_opts *o)
 		o->port = o->tls.enabled ? "8883" : "1883";
 	if ((o->host_given || o->nendpoints == 0) && add_host_list(o) < 0)
 		return -1;
-	for (size_t i = 0; i < o->nendpoints; i++)
+	for (size_t i = 0; i < o->nendpoints; i++) {
 		if (!o->endpoints[i].port)
 			o->endpoints[i].port = o->port;
+		o->endpoints[i].bind_addr = o->bind_addr;
+	}
 	if (reach_finish(o) < 0)
 		return -1;
 	if (o->no_clean && (!o->client_id || !*o->client_id)) {
@@ -514,7 +541,7 @@ void common_usage(FILE *f)
 "  -P, --pw PASS              password (hidden from ps after parsing)\n"
 "      --password-file FILE   read the password from the first line of FILE\n"
 "  -c, --no-clean             keep the session on the broker (needs -i)\n"
-"  -x, --session-expiry SECS  MQTT 5 session expiry interval\n"
+"  -x, --session-expiry SECS  MQTT 5 session expiry interval (-1: never)\n"
 "  -q, --qos QOS              quality of service 0, 1 or 2 (default 0)\n"
 "  -W, --timeout SECS         give up after SECS (see the manual)\n"
 "      --will-topic TOPIC     will message topic\n"
@@ -527,6 +554,11 @@ void common_usage(FILE *f)
 "      --no-reconnect         exit when the connection is lost\n"
 "      --state-dir DIR        with -c, keep in-flight messages in DIR across\n"
 "                             runs (default $XDG_STATE_HOME/mq)\n"
+"  -A, --bind-address ADDR    connect from this local address\n"
+"      --nodelay              accepted for mosquitto's scripts: TCP_NODELAY\n"
+"                             is always on\n"
+"      --quiet                print no runtime errors or notices (the exit\n"
+"                             status still tells); usage errors still print\n"
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"

@@ -21,6 +21,7 @@ enum {
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
+	OPT_QUIET, OPT_NODELAY,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
@@ -63,6 +64,8 @@ typedef struct common_opts {
 	connect_opts connect;        /* MQTT 5 CONNECT and will properties */
 	mq_proxy proxy;              /* --proxy, or from the environment */
 	bool has_proxy, proxy_from_env;
+	const char *bind_addr;       /* -A: connect from this local address */
+	bool quiet;                  /* --quiet: no runtime errors or notices */
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
 	size_t nsecrets;
@@ -82,11 +85,13 @@ typedef struct common_opts {
 	{ "ciphers", required_argument, NULL, OPT_CIPHERS },               \
 	{ "alpn", required_argument, NULL, OPT_ALPN },                     \
 	{ "pin-sha256", required_argument, NULL, OPT_PIN_SHA256 },         \
-	{ "tls-servername", required_argument, NULL, OPT_TLS_SERVERNAME }
+	{ "tls-servername", required_argument, NULL, OPT_TLS_SERVERNAME }, \
+	{ "tls-alpn", required_argument, NULL, OPT_ALPN },                 \
+	{ "tls-use-os-certs", no_argument, NULL, OPT_TLS }
 
 /* getopt_long entries and short options shared by both tools; each tool
  * appends its own: { COMMON_LONG_OPTIONS, {"topic", ...}, {0} }. */
-#define COMMON_SHORT_OPTIONS "h:p:L:i:I:k:V:u:P:cx:q:W:d"
+#define COMMON_SHORT_OPTIONS "h:p:L:i:I:k:V:u:P:cx:q:W:dM:A:"
 #define COMMON_LONG_OPTIONS                                                \
 	{ "host", required_argument, NULL, 'h' },                          \
 	{ "port", required_argument, NULL, 'p' },                          \
@@ -113,6 +118,9 @@ typedef struct common_opts {
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
+	{ "bind-address", required_argument, NULL, 'A' },                  \
+	{ "quiet", no_argument, NULL, OPT_QUIET },                         \
+	{ "nodelay", no_argument, NULL, OPT_NODELAY },                     \
 	{ "unix", required_argument, NULL, OPT_UNIX },                     \
 	{ "proxy", required_argument, NULL, OPT_PROXY },                   \
 	{ "proxy-from-env", no_argument, NULL, OPT_PROXY_FROM_ENV },       \
@@ -182,6 +190,11 @@ void common_client_config(const common_opts *o, mq_client_config *cc);
 
 /* "message" for 1, "messages" otherwise: "1 of 1 message". */
 const char *messages_word(unsigned long long n);
+
+/* --quiet: from now on errorf() and notices print nothing (the exit
+ * status still says what happened). */
+void set_quiet(bool quiet);
+bool quiet_mode(void);
 
 /* Print "prog: fmt..." on stderr. */
 void errorf(const char *prog, const char *fmt, ...)

@@ -74,6 +74,8 @@ static void debug_trace(void *ctx, bool outgoing, const mq_packet *p)
 static void debug_log(void *ctx, const char *line)
 {
 	const tool_base *b = ctx;
+	if (quiet_mode() && !b->debug)
+		return;
 	progress_hide();
 	fprintf(stderr, "%s: ", b->prog);
 	fput_escaped(stderr, line, strlen(line));
@@ -121,6 +123,8 @@ int run_failure(const tool_base *b, const mq_client *c, int rc,
 {
 	char what[400];
 	int code = run_describe(b, c, rc, what, sizeof what);
+	if (quiet_mode())
+		return code;
 	progress_hide();
 	fprintf(stderr, "%s: ", b->prog);
 	fput_escaped(stderr, what, strlen(what));

@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "input.h"
+#include "options.h"
 #include "spool.h"
 
 /* Entry file: MAGIC, then per message: flags (qos | retain << 2),
@@ -183,8 +184,8 @@ static int load_entries(spool *s)
 			char bad[40];
 			snprintf(bad, sizeof bad, "%s.bad", en.name);
 			renameat(s->dir_fd, en.name, s->dir_fd, bad);
-			fprintf(stderr, "mqpub: spool '%s': entry %s is damaged, set aside as %s\n",
-				s->dir, en.name, bad);
+			errorf("mqpub", "spool '%s': entry %s is damaged, set aside as %s",
+			       s->dir, en.name, bad);
 			s->nmsgs = en.first;
 			free(en.data);
 			continue;

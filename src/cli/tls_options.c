@@ -203,6 +203,9 @@ void tls_usage(FILE *f)
 "      --tls-version V        1.2 (or 1.3 where supported)\n"
 "      --ciphers LIST         colon-separated cipher suites to offer\n"
 "      --alpn PROTO           offer PROTO in ALPN (repeatable)\n"
+"      --tls-alpn PROTO       the same as --alpn (mosquitto's name)\n"
+"      --tls-use-os-certs     the same as --tls: the system CAs are the\n"
+"                             default (mosquitto's name)\n"
 "      --pin-sha256 BASE64    accept only this broker public key (repeatable)\n"
 "      --tls-servername NAME  verify and send NAME instead of the host\n", f);
 }

@@ -46,6 +46,7 @@ typedef struct mq_endpoint {
 	const char *port;
 	const char *unix_path;      /* connect to this Unix socket, or NULL */
 	const mq_proxy *proxy;      /* reach host:port through it, or NULL */
+	const char *bind_addr;      /* local address to connect from, or NULL */
 } mq_endpoint;
 
 /* Resolve and connect with a deadline, trying every address in turn

@@ -90,14 +90,32 @@ static int wait_connected(int fd, long long deadline)
 	}
 }
 
+/* -A: bind the socket to a local address of its family.  0 or an errno. */
+static int bind_local(int fd, int family, const char *addr)
+{
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE }, *res = NULL;
+	if (!addr || family == AF_UNIX)
+		return 0;
+	if (getaddrinfo(addr, NULL, &hints, &res) != 0)
+		return EADDRNOTAVAIL;
+	int err = bind(fd, res->ai_addr, res->ai_addrlen) < 0 ? errno : 0;
+	freeaddrinfo(res);
+	return err;
+}
+
 /* One address: socket, non-blocking connect, wait.  Returns fd or -errno. */
 static int connect_addr(int family, const struct sockaddr *sa, socklen_t len,
-			long long deadline)
+			const char *bind_addr, long long deadline)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	int err = 0;
+	int err = bind_local(fd, family, bind_addr);
+	if (err) {
+		close(fd);
+		return -err;
+	}
 	if (connect(fd, sa, len) < 0) {
 		err = errno == EINPROGRESS || errno == EAGAIN
 			? wait_connected(fd, deadline) : errno;
@@ -136,7 +154,7 @@ static int connect_unix(mq_transport *t, const char *path, long long deadline)
 		return -MQ_E_CONNECT;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	int fd = connect_addr(AF_UNIX, (struct sockaddr *)&sun, sizeof sun, deadline);
+	int fd = connect_addr(AF_UNIX, (struct sockaddr *)&sun, sizeof sun, NULL, deadline);
 	return fd >= 0 ? connected(t, fd) : connect_failed(t, -fd);
 }
 
@@ -152,7 +170,7 @@ void mq_endpoint_name(const mq_endpoint *ep, char *buf, size_t len)
 
 /* Resolve host:port and connect to the first address that answers. */
 static int connect_host(mq_transport *t, const char *host, const char *port,
-			long long deadline)
+			const char *bind_addr, long long deadline)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_ADDRCONFIG };
@@ -165,7 +183,8 @@ static int connect_host(mq_transport *t, const char *host, const char *port,
 	}
 	int err = ECONNREFUSED;
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		int fd = connect_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen, deadline);
+		int fd = connect_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
+				      bind_addr, deadline);
 		if (fd >= 0) {
 			freeaddrinfo(res);
 			return connected(t, fd);
@@ -175,6 +194,11 @@ static int connect_host(mq_transport *t, const char *host, const char *port,
 			break;
 	}
 	freeaddrinfo(res);
+	if (bind_addr && (err == EADDRNOTAVAIL || err == EINVAL || err == EAFNOSUPPORT)) {
+		snprintf(t->err, sizeof t->err, "cannot bind to %.200s: %s", bind_addr,
+			 strerror(err));
+		return -MQ_E_CONNECT;
+	}
 	return connect_failed(t, err);
 }
 
@@ -186,8 +210,8 @@ int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms)
 	if (ep->unix_path)
 		return connect_unix(t, ep->unix_path, deadline);
 	if (!ep->proxy)
-		return connect_host(t, ep->host, ep->port, deadline);
-	int rc = connect_host(t, ep->proxy->host, ep->proxy->port, deadline);
+		return connect_host(t, ep->host, ep->port, ep->bind_addr, deadline);
+	int rc = connect_host(t, ep->proxy->host, ep->proxy->port, ep->bind_addr, deadline);
 	if (rc < 0) {   /* name the proxy, not the broker */
 		char why[sizeof t->err];
 		memcpy(why, t->err, sizeof why);

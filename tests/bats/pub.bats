@@ -424,3 +424,16 @@ while True:
 	assert_failure 5
 	assert_stderr_line mqpub "^mqpub: timed out waiting for CONNACK from 127.0.0.1:$FAKE_PORT\$"
 }
+
+@test "-A binds the outgoing connection: the broker sees 127.0.0.2; an address not on this host is an error naming it" {
+	run --separate-stderr pub -A 127.0.0.2 -q 1 -t p/bind -m x
+	assert_success
+	grep -q 'New connection from 127.0.0.2' "$BROKER_LOG" || fail "broker log: $(grep 'New connection' "$BROKER_LOG")"
+	run --separate-stderr pub --bind-address 127.0.0.3 -q 1 -t p/bind -m x
+	assert_success
+	grep -q 'New connection from 127.0.0.3' "$BROKER_LOG" || fail "--bind-address not used"
+	# ::2 is no address of this host: bind() fails here, nothing is sent
+	run --separate-stderr timeout 10 "$MQPUB" -h ::1 -p "$BROKER_PORT" -A ::2 -t p/bind -m x
+	assert_failure 1
+	assert_stderr_line mqpub 'cannot bind to ::2: '
+}

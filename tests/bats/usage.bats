@@ -29,7 +29,7 @@ usage_error() {
 
 COMMON_OPTS="h:host p:port L:url i:id I:id-prefix k:keepalive V:protocol-version
 u:username P:pw :password-file c:no-clean x:session-expiry q:qos W:timeout
-:will-topic :will-payload :will-qos :will-retain :max-inflight :reconnect-min
+:will-topic :will-payload :will-qos :will-retain M:max-inflight :reconnect-min
 :reconnect-max :reconnect-tries :no-reconnect d:debug :help :version"
 PUB_OPTS="t:topic m:message f:file s:stdin-file l:stdin-line n:null-message r:retain"
 SUB_OPTS="t:topic T:filter-out v:verbose N:no-newline C:count R:no-retained
@@ -271,4 +271,42 @@ check_help() {
 	run --separate-stderr timeout 10 "$MQPUB" -h ::1 -p "$DEAD_PORT" -t a -m x
 	assert_failure 1
 	assert_stderr_line mqpub "cannot connect to \[::1\]:$DEAD_PORT: "
+}
+
+@test "mosquitto's cheap flags are accepted: -M, -A, --quiet, --nodelay, --tls-use-os-certs, --tls-alpn, -x -1" {
+	local bin
+	for bin in "$MQPUB" "$MQSUB"; do
+		run --separate-stderr timeout 10 "$bin" --help
+		for f in '-M, --max-inflight' '-A, --bind-address' '--quiet' '--nodelay' \
+			 '--tls-use-os-certs' '--tls-alpn'; do
+			grep -qF -- "$f" <<<"$output" || fail "$bin --help lacks $f"
+		done
+	done
+	# accepted, not usage errors: the closed port is what fails (exit 1)
+	local args
+	while IFS= read -r args; do
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$DEAD_PORT" -t a -m x $args
+		[ "$status" -eq 1 ] || fail "mqpub $args: exit $status: $stderr"
+	done <<'EOF'
+-M 5
+--nodelay
+-x -1
+-V 5 -c -i x -x -1
+-A 127.0.0.1
+EOF
+	# --quiet: the runtime error is not printed, the exit status says it
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$DEAD_PORT" -t a -m x --quiet
+	assert_failure 1
+	assert_stderr_empty
+	# but a usage error still is
+	usage_error mqpub -t a -m x --quiet -q 7
+	usage_error mqpub -t a -m x -M 0
+}
+
+@test "-V 31 / mqttv31: MQTT 3.1 is not supported, said plainly" {
+	usage_error mqpub -t a -m x -V mqttv31
+	assert_stderr_line mqpub 'MQTT 3.1 is not supported \(use 311 or 5\)'
+	usage_error mqsub -t a -V 31
+	assert_stderr_line mqsub 'MQTT 3.1 is not supported'
 }
