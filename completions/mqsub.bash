@@ -1,39 +1,58 @@
 # bash completion for mqsub(1)                             -*- shell-script -*-
 # Installed as share/bash-completion/completions/mqsub.
 
+# _mq_words: cur and prev without bash-completion's _init_completion,
+# an OPTION=VALUE word included (bash splits it at the "=").
+_mq_words()
+{
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	if [[ $cur == = ]]; then
+		cur=
+	elif [[ $prev == = ]] && (( COMP_CWORD >= 2 )); then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	if [[ $cur == -*=* ]]; then   # not split (COMP_WORDBREAKS without =)
+		prev=${cur%%=*}
+		cur=${cur#*=}
+	fi
+}
+
+# _mq_files [-d]: file (or directory) names, with or without bash-completion.
+_mq_files()
+{
+	if declare -F _filedir >/dev/null 2>&1; then
+		_filedir "$@"
+	else
+		compopt -o filenames 2>/dev/null
+		if [ "${1-}" = -d ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+	fi
+}
+
 _mqsub()
 {
-	local cur prev words cword
+	local cur prev words cword split
 	if declare -F _init_completion >/dev/null 2>&1; then
-		_init_completion || return
+		_init_completion -s || return   # -s: OPTION=VALUE words too
 	else
-		cur=${COMP_WORDS[COMP_CWORD]}
-		prev=${COMP_WORDS[COMP_CWORD-1]}
+		_mq_words
 	fi
 
 	case $prev in
 	--password-file|--unix)
-		if declare -F _filedir >/dev/null 2>&1; then
-			_filedir
-		else
-			COMPREPLY=($(compgen -f -- "$cur"))
-		fi
+		_mq_files
 		return
 		;;
 	--cafile|--cert|--key|--key-password-file)
-		if declare -F _filedir >/dev/null 2>&1; then
-			_filedir
-		else
-			COMPREPLY=($(compgen -f -- "$cur"))
-		fi
+		_mq_files
 		return
 		;;
 	--capath|--state-dir)
-		if declare -F _filedir >/dev/null 2>&1; then
-			_filedir -d
-		else
-			COMPREPLY=($(compgen -d -- "$cur"))
-		fi
+		_mq_files -d
 		return
 		;;
 	--tls-version)
@@ -49,7 +68,7 @@ _mqsub()
 		return
 		;;
 	-V|--protocol-version)
-		COMPREPLY=($(compgen -W '311 5' -- "$cur"))
+		COMPREPLY=($(compgen -W '5 311 mqttv5 mqttv311' -- "$cur"))
 		return
 		;;
 	-h|--host|--tls-servername)

@@ -321,3 +321,81 @@ check_synopsis() {
 	grep -qE '^#+ TLS$' "$ROOT/README.md" ||
 		fail "README.md has no TLS section"
 }
+
+# complete TOOL WITH_BASH_COMPLETION WORD...: run the bash completion
+# function on the command line WORD... (the last word is the one being
+# completed), with or without the bash-completion package loaded; print
+# the candidates, one per line.
+complete_line() {
+	local tool=$1 with=$2
+	shift 2
+	bash -c '
+		tool=$1 with=$2 root=$3; shift 3
+		if [ "$with" = yes ]; then
+			. /usr/share/bash-completion/bash_completion
+		fi
+		. "$root/completions/$tool.bash"
+		COMP_WORDS=("$tool" "$@")
+		COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+		# the line as typed: no spaces around the "=" bash split off
+		COMP_LINE=$tool prev=
+		for w in "$@"; do
+			if [ "$w" = = ] || [ "$prev" = = ]; then
+				COMP_LINE+=$w
+			else
+				COMP_LINE+=" $w"
+			fi
+			prev=$w
+		done
+		COMP_POINT=${#COMP_LINE}
+		"_$tool"
+		printf "%s\n" "${COMPREPLY[@]}"
+	' _ "$tool" "$with" "$ROOT" "$@"
+}
+
+@test "bash completion: values after a space and after '=', -V spellings, files, with and without bash-completion" {
+	[ -f /usr/share/bash-completion/bash_completion ] ||
+		skip "bash-completion is not installed (apt-get install bash-completion)"
+	local with tool
+	mkdir -p "$BATS_TEST_TMPDIR/d/sub"
+	: > "$BATS_TEST_TMPDIR/d/file.pem"
+	for with in yes no; do
+		for tool in mqpub mqsub; do
+			run complete_line "$tool" "$with" -q ''
+			assert_output $'0\n1\n2'
+			# bash splits "--qos=" into "--qos" "=", "--qos=1" into "--qos" "=" "1"
+			run complete_line "$tool" "$with" --qos =
+			assert_output $'0\n1\n2'
+			run complete_line "$tool" "$with" --qos = 1
+			assert_output '1'
+			run complete_line "$tool" "$with" -V ''
+			assert_output $'5\n311\nmqttv5\nmqttv311'
+			run complete_line "$tool" "$with" --protocol-version = mqttv
+			assert_output $'mqttv5\nmqttv311'
+			run complete_line "$tool" "$with" --will-payload-format = u
+			assert_output 'utf8'
+			run complete_line "$tool" "$with" --cafile "$BATS_TEST_TMPDIR/d/f"
+			assert_output "$BATS_TEST_TMPDIR/d/file.pem"
+			run complete_line "$tool" "$with" --state-dir "$BATS_TEST_TMPDIR/d/s"
+			assert_output "$BATS_TEST_TMPDIR/d/sub"
+			run complete_line "$tool" "$with" --proxy-from
+			assert_output '--proxy-from-env'
+		done
+	done
+}
+
+@test "zsh completion: -i and -I exclude each other; fish: the same helpers in both files" {
+	local tool
+	for tool in mqpub mqsub; do
+		grep -qF "'(-i --id -I --id-prefix)'{-i,--id}" "$ROOT/completions/_$tool" || fail "_$tool: -i does not exclude -I"
+		grep -qF "'(-i --id -I --id-prefix)'{-I,--id-prefix}" "$ROOT/completions/_$tool" || fail "_$tool: -I does not exclude -i"
+	done
+	# every directory argument uses the same fish helper, never a bare -a
+	run grep -hE -- "__fish_complete_directories" "$ROOT/completions/mqpub.fish" "$ROOT/completions/mqsub.fish"
+	[ -z "$(grep -vF "'(__fish_complete_directories (commandline -ct))'" <<<"$output")" ] ||
+		fail "fish directory completions differ: $output"
+	# the options both tools share are completed alike
+	diff <(grep -vE -- "-c mqpub -(s [tmfslnr] |l (topic|message|file|stdin|null|retain|spool|flush|topic-|skip-bad|repeat|rate|user-property|content-type|response-topic|correlation-data|message-expiry|payload-format|progress|no-progress))" "$ROOT/completions/mqpub.fish" | sed -e 's/mqpub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) \
+	     <(grep -vE -- "-c mqsub -(s [tTvNCRE] |l (topic|filter-out|verbose|no-newline|count|no-retained|retained-only|exit-after-sub))" "$ROOT/completions/mqsub.fish" | sed -e 's/mqsub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) ||
+		fail "mqpub.fish and mqsub.fish differ on the options they share"
+}
