@@ -20,6 +20,8 @@ complete -c mqsub -l will-topic -r -f -d 'topic of the will'
 complete -c mqsub -l unix -r -F -d "connect to the broker's Unix socket"
 complete -c mqsub -l proxy -r -f -d 'through a proxy: socks5://, socks5h:// or http://'
 complete -c mqsub -l proxy-from-env -d 'take the proxy from HTTPS_PROXY/ALL_PROXY'
+complete -c mqsub -l ws-path -r -f -d 'HTTP path of ws:// and wss:// brokers'
+complete -c mqsub -l ws-header -r -f -d 'HTTP header for the WebSocket handshake'
 complete -c mqsub -s A -l bind-address -r -f -d 'connect from this local address'
 complete -c mqsub -l nodelay -d 'accepted; TCP_NODELAY is always on'
 complete -c mqsub -l quiet -d 'print no runtime errors or notices'

@@ -179,10 +179,18 @@ static int parse_url_option(common_opts *o, char *arg)
 	if (u.unix_path)
 		return common_add_endpoint(o, &(mq_endpoint){ .host = u.unix_path,
 			.port = NULL, .unix_path = u.unix_path });
+	if (u.ws) {
+		if (u.tls)
+			o->tls.enabled = true;
+		if (reach_ws_endpoint(o, &u) < 0)
+			return -1;
+		goto credentials;
+	}
 	if (u.tls)
 		o->tls.enabled = true;
 	if (add_endpoint(o, u.host, u.port) < 0)
 		return -1;
+credentials:
 	if (u.user) {
 		o->username = u.user;
 		o->has_username = true;

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "connect_opts.h"
+#include "url.h"
 
 /* Long-only option ids start here, above any short option character. */
 enum {
@@ -21,12 +22,13 @@ enum {
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
-	OPT_QUIET, OPT_NODELAY,
+	OPT_QUIET, OPT_NODELAY, OPT_WS_PATH, OPT_WS_HEADER,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
 
 #define MAX_ENDPOINTS 16
+#define MAX_WS_HEADERS 32
 #define MAX_ARGV_SECRETS 64
 
 /* The exact bytes of argv that hold a secret, found while parsing. */
@@ -65,6 +67,10 @@ typedef struct common_opts {
 	mq_proxy proxy;              /* --proxy, or from the environment */
 	bool has_proxy, proxy_from_env;
 	const char *bind_addr;       /* -A: connect from this local address */
+	mq_ws_config ws[MAX_ENDPOINTS];   /* the ws:// and wss:// brokers' */
+	const char *ws_path;         /* --ws-path, for all of them */
+	const char *ws_headers[MAX_WS_HEADERS + 1];   /* --ws-header, NULL-ended */
+	size_t nws_headers;
 	bool quiet;                  /* --quiet: no runtime errors or notices */
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
@@ -124,6 +130,8 @@ typedef struct common_opts {
 	{ "unix", required_argument, NULL, OPT_UNIX },                     \
 	{ "proxy", required_argument, NULL, OPT_PROXY },                   \
 	{ "proxy-from-env", no_argument, NULL, OPT_PROXY_FROM_ENV },       \
+	{ "ws-path", required_argument, NULL, OPT_WS_PATH },               \
+	{ "ws-header", required_argument, NULL, OPT_WS_HEADER },           \
 	TLS_LONG_OPTIONS,                                                  \
 	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
@@ -181,6 +189,8 @@ int remember_secret(common_opts *o, char *at, size_t len);
  * handled, 0 not one of them, -1 after printing an error;
  * reach_finish() puts the proxy on the brokers, 0 or -1. */
 int reach_option(common_opts *o, int opt, char *arg);
+/* A ws:// or wss:// URL as one more broker. */
+int reach_ws_endpoint(common_opts *o, const mq_url *u);
 int reach_finish(common_opts *o);
 void reach_usage(FILE *f);
 

@@ -39,9 +39,44 @@ static int set_proxy(common_opts *o, char *arg, const char *env)
 	return 0;
 }
 
+int reach_ws_endpoint(common_opts *o, const mq_url *u)
+{
+	mq_ws_config *ws = &o->ws[o->nendpoints < MAX_ENDPOINTS ? o->nendpoints : 0];
+	*ws = (mq_ws_config){ .path = u->ws_path, .headers = o->ws_headers };
+	return common_add_endpoint(o, &(mq_endpoint){ .host = u->host,
+		.port = u->port ? u->port : u->tls ? "443" : "80", .ws = ws });
+}
+
+/* --ws-header 'Name: value': one header line, nothing that could end it
+ * early or add another. */
+static int add_ws_header(common_opts *o, char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	if (!colon || colon == arg || strpbrk(arg, "\r\n") ||
+	    strcspn(arg, " \t") < (size_t)(colon - arg)) {
+		errorf(o->prog, "bad value for --ws-header: '%s' (expected 'Name: value')", arg);
+		return -1;
+	}
+	if (o->nws_headers >= MAX_WS_HEADERS) {
+		errorf(o->prog, "too many --ws-header (at most %d)", MAX_WS_HEADERS);
+		return -1;
+	}
+	o->ws_headers[o->nws_headers++] = arg;
+	return 0;
+}
+
 int reach_option(common_opts *o, int opt, char *arg)
 {
 	switch (opt) {
+	case OPT_WS_PATH:
+		if (arg[0] != '/' || strpbrk(arg, " \r\n")) {
+			errorf(o->prog, "bad value for --ws-path: '%s' (a path starting with /)", arg);
+			return -1;
+		}
+		o->ws_path = arg;
+		return 1;
+	case OPT_WS_HEADER:
+		return add_ws_header(o, arg) < 0 ? -1 : 1;
 	case OPT_UNIX:
 		if (!*arg) {
 			errorf(o->prog, "bad value for --unix: an empty path");
@@ -99,6 +134,17 @@ static int proxy_from_env(common_opts *o)
 
 int reach_finish(common_opts *o)
 {
+	bool any_ws = false;
+	for (size_t i = 0; i < o->nendpoints; i++) {
+		mq_endpoint *ep = &o->endpoints[i];
+		if (ep->ws && o->ws_path)
+			((mq_ws_config *)ep->ws)->path = o->ws_path;
+		any_ws |= ep->ws != NULL;
+	}
+	if (!any_ws && (o->ws_path || o->nws_headers)) {
+		errorf(o->prog, "--ws-path and --ws-header need a ws:// or wss:// URL (-L)");
+		return -1;
+	}
 	if (o->proxy_from_env && !o->has_proxy && proxy_from_env(o) < 0)
 		return -1;
 	if (!o->has_proxy)
@@ -121,5 +167,9 @@ void reach_usage(FILE *f)
 "                             proxy resolves the name) or http:// (CONNECT),\n"
 "                             [user[:pass]@]host[:port]\n"
 "      --proxy-from-env       take the proxy from HTTPS_PROXY (TLS) or\n"
-"                             ALL_PROXY, minding NO_PROXY\n", f);
+"                             ALL_PROXY, minding NO_PROXY\n"
+"      --ws-path PATH         the HTTP path of ws:// and wss:// brokers\n"
+"                             (default /mqtt, or the URL's)\n"
+"      --ws-header 'N: V'     an HTTP header for the WebSocket handshake\n"
+"                             (repeatable), e.g. a bearer token\n", f);
 }

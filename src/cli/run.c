@@ -109,6 +109,9 @@ int run_describe(const tool_base *b, const mq_client *c, int rc,
 	case MQ_E_TLS:
 		snprintf(buf, len, "%s", why);
 		return EXIT_TLS;
+	case MQ_E_AUTH:
+		snprintf(buf, len, "%s", why);
+		return EXIT_REFUSED;
 	case MQ_E_MSG_REFUSED:
 		snprintf(buf, len, "%s", why);
 		return EXIT_INCOMPLETE;

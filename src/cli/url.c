@@ -1,4 +1,5 @@
 /* url.c - split an mqtt:// URL in place. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "transport.h"
@@ -106,6 +107,25 @@ static int split_authority(char *s, char *start, mq_url *out, const char **why)
 	return mq_hostport_parse(s, &out->host, &out->port, why);
 }
 
+/* ws://host[:port][/path]: the path is the HTTP request's, kept with
+ * its '/' (copied: the authority is split in place). */
+static int split_ws(char *s, char *start, mq_url *out, const char **why)
+{
+	char *slash = strchr(s, '/');
+	out->ws_path = strdup(slash ? slash : "/mqtt");
+	if (!out->ws_path) {
+		*why = "out of memory";
+		return -1;
+	}
+	if (slash)
+		*slash = '\0';
+	if (strpbrk(out->ws_path, " \r\n")) {
+		*why = "a space or line break in the path";
+		return -1;
+	}
+	return split_authority(s, start, out, why);
+}
+
 int mq_proxy_url_parse(char *s, mq_url *out, int *kind, const char **why)
 {
 	static const struct { const char *scheme; int kind; } schemes[] = {
@@ -153,8 +173,13 @@ int mq_url_parse(char *s, mq_url *out, const char **why)
 	} else if (strncmp(s, "mqtts://", 8) == 0) {
 		s += 8;
 		out->tls = 1;
+	} else if (strncmp(s, "ws://", 5) == 0 || strncmp(s, "wss://", 6) == 0) {
+		out->ws = 1;
+		out->tls = s[2] == 's';
+		s += out->tls ? 6 : 5;
+		return split_ws(s, start, out, why);
 	} else {
-		*why = "scheme must be mqtt://, mqtts:// or unix://";
+		*why = "scheme must be mqtt://, mqtts://, ws://, wss:// or unix://";
 		return -1;
 	}
 	char *slash = strchr(s, '/');

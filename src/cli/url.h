@@ -8,6 +8,8 @@ typedef struct mq_url {
 	char *topic;           /* NULL when absent; %XX-decoded */
 	int tls;               /* 1 for mqtts:// */
 	char *unix_path;       /* unix:///path: a Unix socket, nothing else set */
+	int ws;                /* 1 for ws:// and wss:// (tls set for wss) */
+	char *ws_path;         /* their path, "/..." (topic stays NULL) */
 	size_t pass_at, pass_len;  /* the password's bytes in the URL as
 	                              given (before %XX decoding); len 0: none */
 } mq_url;

@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "store.h"
+#include "transport_ws.h"
 
 #define READS_PER_WAKEUP 16
 #define LINGER_MS 1000
@@ -134,7 +135,8 @@ static int open_link(mq_client *c)
 			timeout = (int)(c->cfg.deadline_ms - now);
 	}
 	const mq_endpoint *ep = &c->cfg.endpoints[c->endpoint];
-	int rc = c->cfg.tls && c->cfg.tls->enabled
+	int rc = ep->ws ? mq_ws_connect(&c->transport, ep, c->cfg.tls, timeout)
+		: c->cfg.tls && c->cfg.tls->enabled
 		? mq_tls_connect(&c->transport, ep, c->cfg.tls, timeout)
 		: mq_tcp_connect(&c->transport, ep, timeout);
 	bool past_deadline = c->cfg.deadline_ms && mq_now_ms() >= c->cfg.deadline_ms;
@@ -314,7 +316,8 @@ static void answer_error(mq_client *c, int rc, uint8_t bad_type)
  * MQTT at all: an HTTP server, an SSH daemon... say what it sent. */
 static void not_mqtt_hint(mq_client *c)
 {
-	if (c->session.state != MQ_S_CONNECTING || !c->first_len)
+	if (c->session.state != MQ_S_CONNECTING || !c->first_len ||
+	    c->first[0] == 0x20)   /* a CONNACK, only not one we expected */
 		return;
 	char seen[sizeof c->first + 1];
 	size_t n = 0;

@@ -43,7 +43,8 @@
 	X(APP_STOP,         "stopped by the application")                     \
 	X(APP_FAILED,       "the application could not take what arrived")    \
 	X(STORE,            "cannot keep the session state on disk")             \
-	X(MSG_REFUSED,      "the broker closed the connection twice on the same message")
+	X(MSG_REFUSED,      "the broker closed the connection twice on the same message") \
+	X(AUTH,             "authentication refused")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */

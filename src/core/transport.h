@@ -39,14 +39,21 @@ typedef struct mq_proxy {
 	const char *user, *pass;    /* NULL: no authentication */
 } mq_proxy;
 
+/* MQTT over WebSocket (transport_ws.c). */
+typedef struct mq_ws_config {
+	const char *path;           /* of the HTTP request: "/mqtt" */
+	const char *const *headers; /* "Name: value" lines to add, NULL-ended */
+} mq_ws_config;
+
 /* Where to connect: host and port as given by the user, or a Unix
- * socket; through a proxy or not. */
+ * socket; through a proxy or not; over WebSocket or not. */
 typedef struct mq_endpoint {
 	const char *host;
 	const char *port;
 	const char *unix_path;      /* connect to this Unix socket, or NULL */
 	const mq_proxy *proxy;      /* reach host:port through it, or NULL */
 	const char *bind_addr;      /* local address to connect from, or NULL */
+	const mq_ws_config *ws;     /* MQTT over WebSocket, or NULL */
 } mq_endpoint;
 
 /* Resolve and connect with a deadline, trying every address in turn

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -160,12 +161,12 @@ static int connect_unix(mq_transport *t, const char *path, long long deadline)
 
 void mq_endpoint_name(const mq_endpoint *ep, char *buf, size_t len)
 {
+	bool v6 = strchr(ep->host, ':') != NULL;
 	if (ep->unix_path)
 		snprintf(buf, len, "unix socket %s", ep->unix_path);
-	else if (strchr(ep->host, ':'))
-		snprintf(buf, len, "[%s]:%s", ep->host, ep->port);
 	else
-		snprintf(buf, len, "%s:%s", ep->host, ep->port);
+		snprintf(buf, len, "%s%s%s:%s%s%s", v6 ? "[" : "", ep->host, v6 ? "]" : "",
+			 ep->port, ep->ws ? ep->ws->path : "", ep->ws ? " (WebSocket)" : "");
 }
 
 /* Resolve host:port and connect to the first address that answers. */
