@@ -80,8 +80,10 @@ static int take_line(pub_app *a, const uint8_t *line, size_t len,
 		const uint8_t *topic;
 		size_t tlen;
 		if (split_topic_line(line, len, sep, strlen(sep), &topic, &tlen,
-				     payload, plen, &why) == 0)
+				     payload, plen, &why) == 0) {
 			a->msg.topic = (mq_bytes){ topic, tlen };
+			a->msg.topic_checked = true;   /* split_topic_line did */
+		}
 	}
 	if (!why && a->o->props.utf8_payload && mq_utf8_check(*payload, *plen) < 0)
 		why = "payload not valid UTF-8 (--payload-format utf8)";

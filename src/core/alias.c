@@ -19,7 +19,12 @@ static uint32_t hash_of(mq_bytes b)
 }
 
 /* The entry to (re)use for a new topic: a free one, else the least
- * recently used. */
+ * recently used if it has gone unused for a while (STALE lookups per
+ * alias).  A stream cycling over more topics than there are aliases would
+ * otherwise replace every alias before its next use, sending each topic
+ * whole plus an alias; this way the first topics keep theirs and the
+ * others go plain.  Returns t->cap when none is to be replaced. */
+#define STALE 4
 static uint16_t victim(const mq_alias_table *t)
 {
 	if (t->count < t->cap)
@@ -28,7 +33,7 @@ static uint16_t victim(const mq_alias_table *t)
 	for (uint16_t i = 1; i < t->count; i++)
 		if (t->e[i].used < t->e[v].used)
 			v = i;
-	return v;
+	return t->clock - t->e[v].used > (uint64_t)STALE * t->cap ? v : t->cap;
 }
 
 uint16_t mq_alias_get(mq_alias_table *t, mq_bytes topic, bool *known)
@@ -49,6 +54,8 @@ uint16_t mq_alias_get(mq_alias_table *t, mq_bytes topic, bool *known)
 		}
 	}
 	uint16_t v = victim(t);
+	if (v == t->cap)
+		return 0;   /* every alias is in use: this topic goes whole */
 	if (v == t->count)
 		t->count++;
 	mq_alias_entry *e = &t->e[v];

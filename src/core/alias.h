@@ -1,5 +1,5 @@
 /* alias.h - outgoing topic aliases (MQTT 5.0 §3.3.2.3.4): a small table,
- * least recently used out, mapping the topics of one network connection
+ * the least recently used out once it has gone stale, mapping the topics of one network connection
  * to the alias numbers the broker allows (its Topic Alias Maximum).  A
  * stream cycling over many topics then sends each topic string once.
  * Pure: no I/O, no clock. */

@@ -596,7 +596,7 @@ static int publish_check(const mq_session *s, const mq_message *m,
 		return -MQ_E_BAD_QOS;
 	if (m->retain && !s->broker_retain_available)
 		return -MQ_E_PROTOCOL;
-	if (!topic_known && mq_topic_check(m->topic.ptr, m->topic.len) < 0)
+	if (!topic_known && !m->topic_checked && mq_topic_check(m->topic.ptr, m->topic.len) < 0)
 		return -MQ_E_BAD_TOPIC;
 	if (m->qos > 0 && !window_open(s))
 		return -MQ_E_INFLIGHT_FULL;
@@ -711,7 +711,12 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 	rc = publish_check(s, m, fast);
 	if (rc < 0)
 		return rc;
-	if (!fast && mq_pubtmpl_eligible(&p.u.publish))
+	/* A new template pays off for a run of one topic; a stream that
+	 * changes topic every message (--topic-lines) would build one each
+	 * time for nothing: after a miss, try again only every 64th. */
+	if (fast)
+		s->tmpl_misses = 0;
+	else if (mq_pubtmpl_eligible(&p.u.publish) && (s->tmpl_misses++ & 63) == 0)
 		fast = mq_pubtmpl_build(&s->tmpl, s->cfg.version, &p.u.publish) == 0;
 	len = publish_length(s, &p, fast);
 	if (len < 0)

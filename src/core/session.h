@@ -33,6 +33,7 @@ typedef struct mq_message {
 	uint8_t qos;
 	bool retain;
 	const mq_props *props;   /* 5.0 PUBLISH properties, or NULL */
+	bool topic_checked;      /* the caller ran mq_topic_check() on it */
 } mq_message;
 
 /* Fixed for the life of the session; the memory it points to must outlive
@@ -122,6 +123,7 @@ typedef struct mq_session {
 	uint8_t ids_in_qos2[8192];      /* bitmap: inbound QoS 2 awaiting PUBREL */
 
 	mq_pubtmpl tmpl;                /* the last PUBLISH head, reused */
+	uint32_t tmpl_misses;           /* PUBLISHes since it last matched */
 
 	/* Broker limits learned from CONNACK (5.0). */
 	uint8_t broker_max_qos;

@@ -26,15 +26,38 @@ static void test_basic(void)
 	CHECK(known);
 	CHECK_EQ(t.saved, 3);
 	CHECK_EQ(mq_alias_get(&t, topic("a/3"), &known), 3);
-	/* full: a/2 is the least recently used (a/1 was used after it) */
+	/* full, and every alias used lately: a/4 goes whole */
+	CHECK_EQ(mq_alias_get(&t, topic("a/4"), &known), 0);
+	CHECK(!known);
+	/* a/2 unused for more than 4 x 3 lookups: it is replaced */
+	for (int i = 0; i < 12; i++) {
+		mq_alias_get(&t, topic("a/1"), &known);
+		mq_alias_get(&t, topic("a/3"), &known);
+	}
 	CHECK_EQ(mq_alias_get(&t, topic("a/4"), &known), 2);
 	CHECK(!known);
+	CHECK_EQ(mq_alias_get(&t, topic("a/4"), &known), 2);
+	CHECK(known);
 	CHECK_EQ(mq_alias_get(&t, topic("a/1"), &known), 1);
 	CHECK(known);
-	CHECK_EQ(mq_alias_get(&t, topic("a/2"), &known), 3);   /* a/3 oldest now */
-	CHECK(!known);
-	CHECK_EQ(mq_alias_get(&t, topic("a/4"), &known), 2);
-	CHECK(known);
+}
+
+/* More topics in turn than aliases: the first ones keep their alias,
+ * the rest go whole; none is aliased twice over. */
+static void test_cycle(void)
+{
+	bool known;
+	char name[16];
+	int hits = 0, plain = 0;
+	mq_alias_reset(&t, 10);
+	for (int i = 0; i < 4000; i++) {
+		snprintf(name, sizeof name, "c/%d", i % 40);
+		uint16_t a = mq_alias_get(&t, topic(name), &known);
+		hits += known;
+		plain += a == 0;
+	}
+	CHECK_EQ(hits, 10 * 99);
+	CHECK_EQ(plain, 30 * 100);
 }
 
 static void test_limits(void)
@@ -54,13 +77,15 @@ static void test_limits(void)
 	CHECK_EQ(mq_alias_get(&t, topic("t/10"), &known), 2);
 	CHECK_EQ(mq_alias_get(&t, topic("t/11"), &known), 3);
 	CHECK(!known);
+	CHECK_EQ(mq_alias_get(&t, topic("t/10"), &known), 2);
+	CHECK(known);
 	/* many topics: never an alias above the cap */
 	char name[16];
 	int out_of_range = 0;
 	for (int i = 0; i < 1000; i++) {
 		snprintf(name, sizeof name, "s/%d", i % 100);
 		uint16_t a = mq_alias_get(&t, topic(name), &known);
-		out_of_range += a < 1 || a > MQ_ALIAS_MAX;
+		out_of_range += a > MQ_ALIAS_MAX;
 	}
 	CHECK_EQ(out_of_range, 0);
 	mq_alias_reset(&t, 10);   /* a new connection */
@@ -71,6 +96,7 @@ static void test_limits(void)
 int main(void)
 {
 	test_basic();
+	test_cycle();
 	test_limits();
 	return unit_done("test_alias");
 }
