@@ -382,8 +382,8 @@ d
 	run --separate-stderr pub -V 311 -q 1 -t p/big -m "$big"
 	el=$(( $(now_ms) - start ))
 	assert_failure 6
-	# one notice of the first loss, then the verdict
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ] || fail "stderr: $stderr"
+	# the notices of the first loss and of the reconnect, then the verdict
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 3 ] || fail "stderr: $stderr"
 	[[ $(tail -n 1 <<<"$stderr") =~ ^mqpub:\ the\ broker\ closed\ the\ connection\ twice\ right\ after\ a\ message\ of\ [0-9]+\ bytes:\ message\ too\ large\ for\ the\ broker\?\;\ 1\ of\ 1\ message\ not\ acknowledged$ ]] ||
 		fail "stderr: $stderr"
 	(( el < 10000 )) || fail "took ${el} ms"
