@@ -63,7 +63,7 @@ _mqsub()
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub
 		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -t -T -v -N -C -R -E' -- "$cur"))
 	fi
 } &&

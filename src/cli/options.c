@@ -74,7 +74,16 @@ static int parse_version(common_opts *o, const char *arg)
 		errorf(o->prog, "bad protocol version '%s' (use 311 or 5)", arg);
 		return -1;
 	}
+	o->version_given = true;
 	return 0;
+}
+
+/* An option that MQTT 3.1.1 cannot carry: with it, a broker without
+ * MQTT 5 is an error naming it, not a silent fall back. */
+void common_need_v5(common_opts *o, const char *name)
+{
+	size_t n = strlen(o->needs_v5);
+	snprintf(o->needs_v5 + n, sizeof o->needs_v5 - n, "%s%s", n ? ", " : "", name);
 }
 
 /* One broker of the failover list; port may be NULL (the default). */
@@ -246,6 +255,7 @@ int common_option(common_opts *o, int opt, char *arg)
 	case OPT_WILL_RETAIN: o->will_retain = true; break;
 	case OPT_NO_RECONNECT: o->no_reconnect = true; break;
 	case OPT_STATE_DIR: o->state_dir = arg; break;
+	case OPT_STRICT: o->strict = true; break;
 	default: return 0;
 	}
 	return 1;
@@ -388,6 +398,10 @@ int common_finish(common_opts *o)
 		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
 		return -1;
 	}
+	if (o->session_expiry_set)
+		common_need_v5(o, "--session-expiry");
+	if (o->has_password && !o->has_username)
+		common_need_v5(o, "a password without a user name");
 	if (o->has_password && strlen(o->password) > MAX_PASSWORD) {
 		errorf(o->prog, "password longer than 65535 bytes");
 		return -1;
@@ -479,7 +493,8 @@ void common_usage(FILE *f)
 "  -i, --id ID                client id (default: program name and random hex)\n"
 "  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
 "  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"
-"  -V, --protocol-version V   311 or 5 (default 5)\n"
+"  -V, --protocol-version V   311 or 5 (default 5, 3.1.1 if the broker\n"
+"                             has no MQTT 5)\n"
 "  -u, --username USER        user name\n"
 "  -P, --pw PASS              password (hidden from ps after parsing)\n"
 "      --password-file FILE   read the password from the first line of FILE\n"
@@ -497,6 +512,7 @@ void common_usage(FILE *f)
 "      --no-reconnect         exit when the connection is lost\n"
 "      --state-dir DIR        with -c, keep in-flight messages in DIR across\n"
 "                             runs (default $XDG_STATE_HOME/mq)\n"
+"      --strict               a broker answering QoS 2 with PUBACK is an error\n"
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"
@@ -540,6 +556,9 @@ void common_session_config(const common_opts *o, mq_session_config *sc)
 	sc->max_inflight = (uint16_t)(o->max_inflight ? o->max_inflight
 				      : o->version == MQ_V5 ? 100 : 20);
 	sc->max_packet = 0;
+	sc->version_fallback = o->version == MQ_V5 && !o->version_given;
+	sc->v311_max_inflight = (uint16_t)(o->max_inflight ? 0 : 20);
+	sc->strict = o->strict;
 }
 
 void common_client_config(const common_opts *o, mq_client_config *cc)
@@ -556,4 +575,5 @@ void common_client_config(const common_opts *o, mq_client_config *cc)
 	cc->reconnect = !o->no_reconnect;
 	cc->deadline_ms = o->timeout_s ? mq_now_ms() + o->timeout_s * 1000u : 0;
 	cc->stop_fd = -1;
+	cc->needs_v5 = o->needs_v5[0] ? o->needs_v5 : NULL;
 }

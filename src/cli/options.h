@@ -19,7 +19,7 @@ enum {
 	OPT_NO_RECONNECT, OPT_TLS, OPT_CAFILE, OPT_CAPATH, OPT_INSECURE,
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
-	OPT_TLS_SERVERNAME, OPT_STATE_DIR,
+	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_STRICT,
 	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
 };
 
@@ -36,6 +36,9 @@ typedef struct common_opts {
 	bool has_username, has_password;
 	unsigned long keepalive;
 	uint8_t version;
+	bool version_given;          /* -V: no fall back to 3.1.1 */
+	bool strict;                 /* --strict */
+	char needs_v5[160];          /* options given that need MQTT 5 */
 	bool no_clean;
 	unsigned long session_expiry;
 	bool session_expiry_set;
@@ -99,6 +102,7 @@ typedef struct common_opts {
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
+	{ "strict", no_argument, NULL, OPT_STRICT },                       \
 	TLS_LONG_OPTIONS,                                                  \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
 	{ "version", no_argument, NULL, OPT_VERSION }
@@ -110,6 +114,8 @@ int common_option(common_opts *o, int opt, char *arg);
 /* Checks after parsing (needs -i for -c, password sources, ...).  Returns
  * 0 or -1 after printing the error. */
 int common_finish(common_opts *o);
+/* Note an option given that needs MQTT 5 (a tool's own ones too). */
+void common_need_v5(common_opts *o, const char *name);
 /* How a tool plugs its own options into parse_command_line(). */
 typedef struct tool_cli {
 	const char *short_options;           /* the tool's, after the common */

@@ -321,6 +321,11 @@ static int handle_packets(mq_client *c)
 			c->connected_at = mq_now_ms();
 		}
 	}
+	if (r < 0 && c->session.state == MQ_S_CONNECTING &&
+	    c->session.cfg.version == MQ_V5 && mq_reader_v311_refusal(&c->reader)) {
+		c->session.connack_reason = 0x84;   /* 3.1.1 return code 1 */
+		return -MQ_E_REFUSED;
+	}
 	if (r < 0) {
 		set_err(c, "malformed packet from broker", r, NULL);
 		answer_error(c, r, mq_reader_failed_type(&c->reader));
@@ -543,9 +548,58 @@ static void describe_loss(mq_client *c, int rc)
 		set_err(c, "connection lost", rc, NULL);
 }
 
+/* Did the broker refuse MQTT 5 (CONNACK 0x84, a 3.1.1 CONNACK with return
+ * code 1, or, when we may fall back, a close before any CONNACK)? */
+static bool v5_refused(const mq_client *c, int rc)
+{
+	const mq_session *s = &c->session;
+
+	if (s->cfg.version != MQ_V5)
+		return false;
+	if (mq_session_v5_refused(s, rc))
+		return true;
+	return s->cfg.version_fallback && s->state == MQ_S_CONNECTING &&
+	       (rc == -MQ_E_CLOSED || rc == -MQ_E_IO);
+}
+
+/* No MQTT 5 at this broker: go on in 3.1.1 for the rest of the run, or
+ * say why not.  Returns 0 to reconnect at once, or -MQ_E_NO_V5. */
+static int fall_back(mq_client *c)
+{
+	const mq_endpoint *ep = &c->cfg.endpoints[c->endpoint];
+	char line[300];
+
+	link_down(c);
+	if (!c->session.cfg.version_fallback) {
+		snprintf(c->err, sizeof c->err, "%.150s:%.10s does not support MQTT 5 "
+			 "(-V 5 was asked; -V 311 talks to it)", ep->host, ep->port);
+		return -MQ_E_NO_V5;
+	}
+	if (c->cfg.needs_v5) {
+		snprintf(c->err, sizeof c->err, "%.100s:%.10s does not support MQTT 5, "
+			 "which %.150s needs", ep->host, ep->port, c->cfg.needs_v5);
+		return -MQ_E_NO_V5;
+	}
+	int rc = mq_session_use_v311(&c->session);
+	if (rc < 0) {
+		set_err(c, "cannot fall back to MQTT 3.1.1", rc, NULL);
+		return rc;
+	}
+	c->reader.version = MQ_V311;
+	if (c->session.ev.log) {
+		snprintf(line, sizeof line, "%.150s:%.10s does not support MQTT 5: "
+			 "using MQTT 3.1.1 for the rest of the run", ep->host, ep->port);
+		c->session.ev.log(c->session.ev.ctx, line);
+	}
+	c->err[0] = '\0';
+	return 0;
+}
+
 /* The link failed with rc.  Returns 0 to reconnect, or rc to give up. */
 static int on_link_failure(mq_client *c, int rc)
 {
+	if (v5_refused(c, rc))
+		return fall_back(c);
 	bool was_connected = c->session.state == MQ_S_CONNECTED ||
 			     c->session.state == MQ_S_CLOSING;
 	describe_loss(c, rc);

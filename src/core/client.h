@@ -44,6 +44,10 @@ typedef struct mq_client_config {
 	uint64_t deadline_ms;        /* mq_now_ms() instant to give up; 0 = none */
 	int stop_fd;                 /* readable when a signal asks to stop; -1 */
 	volatile sig_atomic_t *stop_flag;
+	/* Options given that need MQTT 5 ("--session-expiry, ..."), or NULL:
+	 * with them, a broker without 5.0 is an error naming them rather
+	 * than a fall back to 3.1.1 (session config version_fallback). */
+	const char *needs_v5;
 	/* Notices for the user ("connection lost: ...; reconnecting"). */
 	void (*notice)(void *ctx, const char *line);
 	void *notice_ctx;

@@ -42,7 +42,8 @@
 	X(TLS,              "TLS failure")                                     \
 	X(APP_STOP,         "stopped by the application")                     \
 	X(APP_FAILED,       "the application could not take what arrived")    \
-	X(STORE,            "cannot keep the session state on disk")
+	X(STORE,            "cannot keep the session state on disk")          \
+	X(NO_V5,            "the broker does not support MQTT 5")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */
