@@ -571,13 +571,15 @@ static int fall_back(mq_client *c)
 
 	link_down(c);
 	if (!c->session.cfg.version_fallback) {
-		snprintf(c->err, sizeof c->err, "%.150s:%.10s does not support MQTT 5 "
-			 "(-V 5 was asked; -V 311 talks to it)", ep->host, ep->port);
+		snprintf(c->err, sizeof c->err, "connection refused by broker: "
+			 "%.150s:%.10s does not support MQTT 5 (-V 5 was given; "
+			 "-V 311 talks to it)", ep->host, ep->port);
 		return -MQ_E_NO_V5;
 	}
 	if (c->cfg.needs_v5) {
-		snprintf(c->err, sizeof c->err, "%.100s:%.10s does not support MQTT 5, "
-			 "which %.150s needs", ep->host, ep->port, c->cfg.needs_v5);
+		snprintf(c->err, sizeof c->err, "connection refused by broker: "
+			 "%.100s:%.10s does not support MQTT 5, which %.120s needs",
+			 ep->host, ep->port, c->cfg.needs_v5);
 		return -MQ_E_NO_V5;
 	}
 	int rc = mq_session_use_v311(&c->session);
