@@ -335,9 +335,21 @@ static int make_dirs(char *path)
 	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Append s to the state path, '/', '%' and a leading '.' escaped. */
+static size_t state_name(common_opts *o, size_t n, const char *s)
+{
+	for (const char *p = s; *p && n + 8 < sizeof o->state_path; p++) {
+		bool esc = *p == '/' || *p == '%' || (*p == '.' && p == s);
+		n += (size_t)snprintf(o->state_path + n, sizeof o->state_path - n,
+				      esc ? "%%%02X" : "%c", (unsigned char)*p);
+	}
+	return n;
+}
+
 /* With a kept session (-c), the session state lives in
- * DIR/<client id>.state: --state-dir, else $XDG_STATE_HOME/mq, else
- * ~/.local/state/mq.  '/', '%' and a leading '.' of the id are escaped. */
+ * DIR/<client id>@<host>:<port>.state, the first broker of the list as
+ * given: the state of one broker's session is never replayed to another.
+ * DIR is --state-dir, else $XDG_STATE_HOME/mq, else ~/.local/state/mq. */
 static int state_path(common_opts *o)
 {
 	char dir[3072];
@@ -359,12 +371,13 @@ static int state_path(common_opts *o)
 		errorf(o->prog, "cannot create state directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
+	char broker[600];
+	const mq_endpoint *ep = &o->endpoints[0];
+	snprintf(broker, sizeof broker, strchr(ep->host, ':') ? "@[%s]:%s" : "@%s:%s",
+		 ep->host, ep->port);
 	size_t n = (size_t)snprintf(o->state_path, sizeof o->state_path, "%s/", dir);
-	for (const char *p = o->client_id; *p && n + 8 < sizeof o->state_path; p++) {
-		bool esc = *p == '/' || *p == '%' || (*p == '.' && p == o->client_id);
-		n += (size_t)snprintf(o->state_path + n, sizeof o->state_path - n,
-				      esc ? "%%%02X" : "%c", (unsigned char)*p);
-	}
+	n = state_name(o, n, o->client_id);
+	n = state_name(o, n, broker);
 	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
 	return 0;
 }

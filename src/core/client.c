@@ -246,6 +246,7 @@ int mq_client_restore(mq_client *c)
 	if (rc != 0)
 		return rc;
 	rc = mq_store_load(c->cfg.state_path, &c->session, c->err, sizeof c->err);
+	c->reader.version = c->session.cfg.version;   /* the state's, maybe 3.1.1 */
 	c->saved_changes = c->session.changes;
 	return rc < 0 ? rc : 0;
 }
