@@ -99,7 +99,7 @@ suite_setup() {
 	export IB_KIND=$1
 	local dir="$BATS_FILE_TMPDIR/$1"
 	ib_start "$1" "$dir" || return 1
-	export IB_PORT IB_PID IB_DIR="$dir"
+	export IB_PORT IB_PID IB_DIR="$dir" RB_PID RB_DIR RB_EPMD
 }
 
 suite_teardown() {
@@ -233,4 +233,71 @@ scn_wildcards() {
 	printf '%s\n' "$b/kitchen/temp at $b/kitchen/temp" "$b/x/1/2 at $b/x/1/2" \
 		"$b/hall/temp at $b/hall/temp" > "$T/want"
 	cmp "$T/want" "$T/sub"
+}
+
+# ---------------------------------------------------------------- RabbitMQ
+
+# rabbit_launch DIR: Debian's rabbitmq-server with rabbitmq_mqtt as a
+# private node: its own name, HOME (Erlang cookie), config, data and log
+# dirs under DIR, its own epmd on a free port, everything on 127.0.0.1.
+# Sets IB_PORT (MQTT) and RB_* for rabbit_stop.
+rabbit_launch() {
+	local dir=$1 end
+	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
+		{ echo "rabbitmq-server missing: run tools/ensure-deps" >&2; return 1; }
+	mkdir -p "$dir/home" "$dir/log" "$dir/mnesia"
+	IB_PORT=$(free_port)
+	RB_EPMD=$(free_port)
+	local amqp dist
+	amqp=$(free_port)
+	dist=$(free_port)
+	printf '%s\n' "listeners.tcp.default = 127.0.0.1:$amqp" \
+		"mqtt.listeners.tcp.default = 127.0.0.1:$IB_PORT" \
+		"mqtt.allow_anonymous = true" > "$dir/rabbitmq.conf"
+	echo '[rabbitmq_mqtt].' > "$dir/enabled_plugins"
+	: > "$dir/rabbitmq-env.conf"
+	RB_DIR=$dir
+	(
+		export HOME="$dir/home" RABBITMQ_NODENAME="mqinterop$$@localhost"
+		export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$amqp
+		export RABBITMQ_DIST_PORT=$dist ERL_EPMD_PORT=$RB_EPMD ERL_EPMD_ADDRESS=127.0.0.1
+		export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+		export RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log"
+		export RABBITMQ_LOGS="$dir/log/node.log" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf"
+		export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_PID_FILE="$dir/pid"
+		export RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config"
+		export RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf"
+		export RABBITMQ_PLUGINS_EXPAND_DIR="$dir/plugins-expand"
+		exec /usr/lib/rabbitmq/bin/rabbitmq-server
+	) >"$dir/stdout" 2>"$dir/stderr" 3>&- &
+	RB_PID=$!
+	IB_PID=$RB_PID
+	end=$(( $(now_ms) + 90000 ))
+	while (( $(now_ms) < end )); do
+		port_open "$IB_PORT" && return 0
+		alive "$RB_PID" || break
+		sleep 0.1
+	done
+	tail -20 "$dir/stdout" "$dir/log/node.log" >&2 2>/dev/null
+	rabbit_stop
+	return 1
+}
+
+# listener_pid PORT: the process listening on 127.0.0.1:PORT (or any).
+listener_pid() {
+	ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1
+}
+
+# rabbit_stop: SIGTERM to the node (it stops cleanly), then the epmd it
+# started on its private port; nothing is left running.
+rabbit_stop() {
+	local beam epmd
+	[ -n "${RB_PID:-}" ] || return 0
+	beam=$(cat "$RB_DIR/pid" 2>/dev/null)
+	[ -n "$beam" ] || beam=$(listener_pid "$IB_PORT")
+	[ -n "$beam" ] && ib_stop "$beam"
+	ib_stop "$RB_PID"
+	epmd=$(listener_pid "$RB_EPMD")
+	[ -n "$epmd" ] && ib_stop "$epmd"
+	RB_PID=
 }
