@@ -785,6 +785,12 @@ def gen_qos2_as_qos1(cases, v):
        after=[disc_ok(v)])
     mk(cases, "qos2-puback-strict", v, st_pub(v, 2), pid_ack(v, PUBACK), exit=1,
        args=["--strict"])
+    # A SUBACK granting QoS 1 for QoS 2: said once with -v, silent without.
+    granted1 = ("sub", 2, 1, [R(CONNECT), S(connack(v)), R(SUBSCRIBE), S(sub_ok(v, [1]))])
+    mk(cases, "suback-lower-qos-verbose", v, granted1, publish(v, payload=b"x"), exit=0,
+       err=r"granted QoS 1, not 2", after=[disc_ok(v)], out=b"t x\n", args=["-v"])
+    mk(cases, "suback-lower-qos", v, granted1, publish(v, payload=b"x"), exit=0,
+       err=None, after=[disc_ok(v)], out=b"x\n")
 
 
 def gen_disconnect(cases):

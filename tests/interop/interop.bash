@@ -301,3 +301,49 @@ rabbit_stop() {
 	[ -n "$epmd" ] && ib_stop "$epmd"
 	RB_PID=
 }
+
+# ---------------------------------------------------------------- 3.1.1-only brokers
+
+# scn_v311_only: without -V the fall back is silent (and -d says it);
+# -V 5 and an option that needs MQTT 5 are errors that say why.
+scn_v311_only() {
+	local t
+	t=$(topic v311)
+	run --separate-stderr pub -q 1 -t "$t" -m hi -d
+	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
+	[[ $stderr == *"does not support MQTT 5: using MQTT 3.1.1"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"CONNECT v3.1.1"* ]] || fail "stderr: $stderr"
+	run --separate-stderr pub -q 1 -t "$t" -m hi
+	[ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "exit $status, stderr: $stderr"
+	run --separate-stderr pub -V 5 -q 1 -t "$t" -m hi --no-reconnect
+	[ "$status" -ne 0 ] || fail "-V 5 was accepted"
+	[[ $stderr == *"MQTT 5"* ]] || fail "stderr: $stderr"
+	(( ${#stderr_lines[@]} == 1 )) || fail "stderr: $stderr"
+	run --separate-stderr pub -x 60 -q 1 -t "$t" -m hi
+	[ "$status" -eq 3 ] || fail "-x: exit $status: $stderr"
+	[[ $stderr == *"does not support MQTT 5, which --session-expiry needs"* ]] || fail "stderr: $stderr"
+}
+
+# scn_qos2_granted QOS: what QoS 2 becomes: 2 (no warning) or 1 (one
+# warning per run, nothing lost; --strict makes it an error).
+scn_qos2_granted() {
+	local t
+	t=$(topic q2)
+	seq -f 'q2 line %g' 200 > "$T/want"
+	sub_start "$T/sub" -q 2 -t "$t" -C 200 -W 60
+	run --separate-stderr pub -q 2 -t "$t" -l -W 60 < "$T/want"
+	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
+	if [ "$1" = 1 ]; then
+		[ "$stderr" = "mqpub: warning: the broker acknowledged QoS 2 as QoS 1: duplicates are possible" ] ||
+			fail "stderr: $stderr"
+		grep -q "granted QoS 1, not 2" "$T/sub.err" || fail "mqsub -d did not say the SUBACK granted QoS 1"
+	else
+		[ -z "$stderr" ] || fail "stderr: $stderr"
+	fi
+	sub_wait 60
+	cmp "$T/want" "$T/sub"
+	if [ "$1" = 1 ]; then
+		run --separate-stderr pub --strict -q 2 -t "$t" -m x --no-reconnect
+		[ "$status" -eq 1 ] || fail "--strict: exit $status: $stderr"
+	fi
+}

@@ -41,3 +41,6 @@ teardown() { common_teardown; }
 	scn_wildcards
 }
 
+@test "mosquitto311: QoS 2 is granted as QoS 2: no warning" {
+	scn_qos2_granted 2
+}

@@ -40,3 +40,10 @@ teardown() { common_teardown; }
 	scn_wildcards
 }
 
+@test "rabbitmq: speaks only MQTT 3.1.1: fall back without -V; -V 5 and -x say why" {
+	scn_v311_only
+}
+
+@test "rabbitmq: QoS 2 is granted as QoS 1: one warning, nothing lost; --strict refuses" {
+	scn_qos2_granted 1
+}
