@@ -83,7 +83,17 @@ ib_start() {
 	rabbitmq) rabbit_launch "$dir" ;;
 	*) echo "unknown broker kind $kind" >&2; return 1 ;;
 	esac || return 1
-	say "$kind started in $(( $(now_ms) - t0 )) ms on port $IB_PORT"
+	say "$kind $(ib_version "$kind") started in $(( $(now_ms) - t0 )) ms on port $IB_PORT"
+}
+
+# ib_version KIND: the version of the broker that runs.
+ib_version() {
+	case $1 in
+	mosquitto) "$MOSQUITTO" -h 2>&1 | sed -n '1s/.*version //p' ;;
+	aedes) sed -n 's/^[[:space:]]*"version": "\(.*\)",/\1/p' \
+		"$INTEROP_DIR/aedes/node_modules/aedes/package.json" | head -1 ;;
+	rabbitmq) dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null ;;
+	esac
 }
 
 # ib_stop PID: SIGTERM, bounded, then SIGKILL.
@@ -322,6 +332,17 @@ scn_v311_only() {
 	run --separate-stderr pub -x 60 -q 1 -t "$t" -m hi
 	[ "$status" -eq 3 ] || fail "-x: exit $status: $stderr"
 	[[ $stderr == *"does not support MQTT 5, which --session-expiry needs"* ]] || fail "stderr: $stderr"
+	say "supports: $IB_KIND MQTT 5: no (3.1.1 after falling back)"
+}
+
+# scn_v5: the broker accepts the MQTT 5 CONNECT: no fall back.
+scn_v5() {
+	run --separate-stderr pub -q 1 -t "$(topic v5)" -m hi -d
+	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
+	[[ $stderr == *"> CONNECT v5"* && $stderr == *"< CONNACK"* ]] || fail "stderr: $stderr"
+	[[ $stderr != *"does not support MQTT 5"* ]] || fail "fell back: $stderr"
+	[[ $stderr != *"CONNECT v3.1.1"* ]] || fail "fell back: $stderr"
+	say "supports: $IB_KIND MQTT 5: yes"
 }
 
 # scn_qos2_granted QOS: what QoS 2 becomes: 2 (no warning) or 1 (one
@@ -342,6 +363,7 @@ scn_qos2_granted() {
 	fi
 	sub_wait 60
 	cmp "$T/want" "$T/sub"
+	say "supports: $IB_KIND QoS 2: $([ "$1" = 2 ] && echo yes || echo "no (granted as QoS 1)")"
 	if [ "$1" = 1 ]; then
 		run --separate-stderr pub --strict -q 2 -t "$t" -m x --no-reconnect
 		[ "$status" -eq 1 ] || fail "--strict: exit $status: $stderr"

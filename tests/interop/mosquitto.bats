@@ -43,3 +43,7 @@ teardown() { common_teardown; }
 @test "mosquitto: QoS 2 is granted as QoS 2: no warning" {
 	scn_qos2_granted 2
 }
+
+@test "mosquitto: speaks MQTT 5: no fall back" {
+	scn_v5
+}
