@@ -377,6 +377,10 @@ static int state_path(common_opts *o)
 		 ep->host, ep->port);
 	size_t n = (size_t)snprintf(o->state_path, sizeof o->state_path, "%s/", dir);
 	n = state_name(o, n, o->client_id);
+	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
+	if (access(o->state_path, F_OK) == 0)   /* keyed by client id alone */
+		errorf(o->prog, "warning: state file '%s' is not tied to a broker and "
+		       "is not used; remove it once its messages do not matter", o->state_path);
 	n = state_name(o, n, broker);
 	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
 	return 0;

@@ -217,3 +217,14 @@ sub_kill_resume() {
 	assert_success
 	[[ $stderr == *"CONNECT v3.1.1"* ]] || fail "stderr: $stderr"
 }
+
+@test "state-dir: a state file keyed by client id alone (older versions) is left alone, with a warning" {
+	mkdir -p "$STATE"
+	printf 'old' > "$STATE/legacy.state"
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i legacy \
+		-q 1 -t st/x -m hi --state-dir "$STATE"
+	assert_success
+	[[ $stderr == "mqpub: warning: state file '$STATE/legacy.state' is not tied to a broker"*"remove it"* ]] ||
+		fail "stderr: $stderr"
+	[ "$(cat "$STATE/legacy.state")" = old ]
+}
