@@ -320,6 +320,8 @@ static int handle_packets(mq_client *c)
 		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
 			c->ever_connected = true;
 			c->connected_at = mq_now_ms();
+			if (c->session.cfg.version == MQ_V5 && c->endpoint < 32)
+				c->v5_acked |= 1u << c->endpoint;
 		}
 	}
 	if (r < 0 && c->session.state == MQ_S_CONNECTING &&
@@ -550,7 +552,9 @@ static void describe_loss(mq_client *c, int rc)
 }
 
 /* Did the broker refuse MQTT 5 (CONNACK 0x84, a 3.1.1 CONNACK with return
- * code 1, or, when we may fall back, a close before any CONNACK)? */
+ * code 1, or, when we may fall back, a close before any CONNACK from a
+ * broker that never accepted MQTT 5 in this run: one that did and now
+ * closes at once is going down, not refusing the version)? */
 static bool v5_refused(const mq_client *c, int rc)
 {
 	const mq_session *s = &c->session;
@@ -559,7 +563,8 @@ static bool v5_refused(const mq_client *c, int rc)
 		return false;
 	if (mq_session_v5_refused(s, rc))
 		return true;
-	return s->cfg.version_fallback && s->state == MQ_S_CONNECTING &&
+	bool acked = c->endpoint < 32 && (c->v5_acked >> c->endpoint & 1u);
+	return s->cfg.version_fallback && s->state == MQ_S_CONNECTING && !acked &&
 	       (rc == -MQ_E_CLOSED || rc == -MQ_E_IO);
 }
 

@@ -63,6 +63,7 @@ struct mq_client {
 	bool ever_connected;
 	unsigned failures;           /* failed attempts since the last stable link */
 	size_t endpoint;             /* index of the broker tried last */
+	uint32_t v5_acked;           /* bit per endpoint: gave a 5.0 CONNACK */
 	uint64_t connack_deadline;
 	uint64_t connected_at;       /* when the current link got its CONNACK */
 	uint64_t close_deadline;     /* give up on a clean DISCONNECT */
