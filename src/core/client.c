@@ -612,7 +612,8 @@ static int on_link_failure(mq_client *c, int rc)
 			     c->session.state == MQ_S_CLOSING;
 	describe_loss(c, rc);
 	if ((rc == -MQ_E_CLOSED || rc == -MQ_E_IO) && !was_connected &&
-	    c->session.state == MQ_S_CONNECTING && c->session.cfg.version == MQ_V5) {
+	    c->session.state == MQ_S_CONNECTING && c->session.cfg.version == MQ_V5 &&
+	    !c->session.cfg.version_fallback) {
 		size_t n = strlen(c->err);
 		snprintf(c->err + n, sizeof c->err - n, " before CONNACK (does the "
 			 "broker support MQTT 5? -V 5 was given)");

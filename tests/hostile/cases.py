@@ -203,9 +203,10 @@ def disc_ok(v):
 class Case:
     def __init__(self, name, v, tool, script, exit, err=PROTO, after=CLOSED,
                  out=None, qos=1, count=1, args=(), wait=W, rss_kb=None,
-                 reconnect_ok=False, stdin=None, auto=False):
+                 reconnect_ok=False, stdin=None, auto=False, lines=1):
         self.name = "v%s-%s-%s" % ("auto" if auto else VNAME[v], tool, name)
         self.auto = auto         # no -V: the client picks (5, else 3.1.1)
+        self.lines = lines       # stderr lines when err is a regex (all match)
         self.v, self.tool, self.script = v, tool, script
         self.exit, self.err, self.after, self.out = exit, err, after, out
         self.qos, self.count, self.args, self.wait = qos, count, list(args), wait
@@ -768,6 +769,14 @@ def gen_fallback(cases):
                 S(sub_ok(V311)), S(publish(V311, payload=b"hi"))]
         cases.append(Case("fallback-" + label, V311, "sub", [conn1, sub2], exit=0,
                           err=None, after=[disc_ok(V311)], out=b"hi\n", auto=True))
+    # A broker that accepted 5.0 and then closes before CONNACK is going
+    # down, not refusing the version: still 5.0 on the next link.
+    cases.append(Case("no-fallback-after-v5", V5, "pub", [
+        [("recv", CONNECT, 5), S(connack(V5)), R(PUBLISH), ("close",)],
+        [("recv", CONNECT, 5), ("close",)],
+        [("recv", CONNECT, 5), S(connack(V5)), R(PUBLISH), S(pid_ack(V5, PUBACK))]],
+        exit=0, err=r"^mqpub: connection lost: connection closed by peer; reconnecting$",
+        lines=2, after=[disc_ok(V5)], auto=True))
     for tool in ("pub", "sub"):
         mk(cases, "no-v5-asked", V5, st_connect(V5, tool), v311_refusal, exit=3,
            err=r"refused.*does not support MQTT 5", after=[])
