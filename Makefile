@@ -1,6 +1,7 @@
 # mqpub/mqsub - one plain GNU Makefile.
 #   make            build build/bin/mqpub and build/bin/mqsub
-#   make check      unit tests, sanitizer build, Bats end-to-end tests
+#   make check      unit tests, sanitizer build, Bats end-to-end and interop tests
+#   make check-interop  the interop suite alone (mosquitto, aedes, RabbitMQ)
 #   make demo       build, start a throwaway broker, publish and subscribe
 #   make bench      side by side with mosquitto_pub/mosquitto_sub
 #   make fuzz       libFuzzer targets, $FUZZ_SECONDS each (default 60; clang)
@@ -71,6 +72,13 @@ check:
 	@$(MAKE) --no-print-directory all unit san
 	@tests/run-checks
 
+# The interop suite alone: mosquitto, aedes (npm) and RabbitMQ, started
+# privately on loopback ports (make check runs it too).
+check-interop:
+	@tools/ensure-deps
+	@$(MAKE) --no-print-directory all
+	@bats --tap tests/interop
+
 demo: 
 	@tools/ensure-deps
 	@$(MAKE) --no-print-directory all
@@ -105,4 +113,4 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit san check demo bench fuzz install uninstall clean
+.PHONY: all unit san check check-interop demo bench fuzz install uninstall clean

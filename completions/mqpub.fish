@@ -47,6 +47,7 @@ complete -c mqpub -l reconnect-max -r -f -d 'longest reconnect delay in ms (defa
 complete -c mqpub -l reconnect-tries -r -f -d 'give up after N failed reconnects (default 10, 0 = never)'
 complete -c mqpub -l no-reconnect -d 'exit on a lost connection'
 complete -c mqpub -l state-dir -r -f -a '(__fish_complete_directories (commandline -ct))' -d 'with -c, keep in-flight messages in DIR across runs'
+complete -c mqpub -l strict -d 'a broker answering QoS 2 with PUBACK is an error'
 complete -c mqpub -s d -l debug -d 'packet trace and state changes on stderr'
 complete -c mqpub -l tls -d 'connect with TLS, verifying the broker'
 complete -c mqpub -l cafile -r -F -d 'trust the CA certificates in FILE (PEM)'

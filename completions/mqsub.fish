@@ -47,6 +47,7 @@ complete -c mqsub -l reconnect-max -r -f -d 'longest reconnect delay in ms (defa
 complete -c mqsub -l reconnect-tries -r -f -d 'give up after N failed reconnects (default 0 = never)'
 complete -c mqsub -l no-reconnect -d 'exit on a lost connection'
 complete -c mqsub -l state-dir -r -f -a '(__fish_complete_directories (commandline -ct))' -d 'with -c, keep in-flight messages in DIR across runs'
+complete -c mqsub -l strict -d 'a broker answering QoS 2 with PUBACK is an error'
 complete -c mqsub -s d -l debug -d 'packet trace and state changes on stderr'
 complete -c mqsub -l tls -d 'connect with TLS, verifying the broker'
 complete -c mqsub -l cafile -r -F -d 'trust the CA certificates in FILE (PEM)'

@@ -64,11 +64,16 @@ int connect_option(connect_opts *co, const char *prog, int opt, const char *arg)
 	return 0;
 }
 
+const char *connect_v5_option(const connect_opts *co)
+{
+	return co->first ? co->first : co->connect.first ? co->connect.first
+	       : co->will.first;
+}
+
 int connect_finish(const connect_opts *co, const char *prog, uint8_t version,
 		   const char *will_topic, const char *will_payload)
 {
-	const char *v5 = co->first ? co->first : co->connect.first ? co->connect.first
-			 : co->will.first;
+	const char *v5 = connect_v5_option(co);
 	if (v5 && version != MQ_V5) {
 		errorf(prog, "--%s needs MQTT 5 (not -V 311)", v5);
 		return -1;

@@ -48,6 +48,9 @@ int connect_option(connect_opts *co, const char *prog, int opt, const char *arg)
  * a will, a utf8 will payload must be UTF-8.  Returns 0 or -1. */
 int connect_finish(const connect_opts *co, const char *prog, uint8_t version,
 		   const char *will_topic, const char *will_payload);
+/* The first of these options given (without "--"), or NULL: they all
+ * need MQTT 5. */
+const char *connect_v5_option(const connect_opts *co);
 /* Point the session configuration at these properties. */
 void connect_session_config(const connect_opts *co, mq_session_config *sc);
 void connect_opts_free(connect_opts *co);

@@ -207,6 +207,11 @@ static int check_input_opts(pub_opts *o)
 		errorf("mqpub", "--%s needs MQTT 5 (not -V 311)", o->props.first);
 		return -1;
 	}
+	if (o->props.first) {   /* never dropped by a fall back to 3.1.1 */
+		char name[48];
+		snprintf(name, sizeof name, "--%s", o->props.first);
+		common_need_v5(&o->c, name);
+	}
 	return 0;
 }
 

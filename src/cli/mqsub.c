@@ -37,6 +37,7 @@ typedef struct sub_app {
 	bool finished;               /* stop: -C reached, -E done, refusal... */
 	bool refused;
 	uint64_t quiet_until;        /* --retained-only: end at this instant */
+	bool lower_qos_told;         /* -v/-d: a SUBACK granted less, said once */
 } sub_app;
 
 static void usage(FILE *f)
@@ -224,6 +225,13 @@ static void on_subscribed(void *ctx, const mq_suback *ack)
 	sub_app *a = ctx;
 	for (size_t i = 0; i < ack->reasons.len && i < a->o->nsubs; i++) {
 		uint8_t r = ack->reasons.ptr[i];
+		uint8_t asked = a->o->subs[i].options & MQ_SUBOPT_QOS_MASK;
+		if (r < asked && !a->lower_qos_told && (a->o->verbose || a->base.debug)) {
+			mq_bytes f = a->o->subs[i].filter;
+			errorf("mqsub", "subscription to '%.*s' granted QoS %u, not %u",
+			       (int)f.len, (const char *)f.ptr, r, asked);
+			a->lower_qos_told = true;
+		}
 		if (r < 0x80)
 			continue;
 		mq_bytes f = a->o->subs[i].filter;

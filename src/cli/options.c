@@ -105,7 +105,16 @@ static int parse_version(common_opts *o, const char *arg)
 		errorf(o->prog, "bad protocol version '%s' (use 311 or 5)", arg);
 		return -1;
 	}
+	o->version_given = true;
 	return 0;
+}
+
+/* An option that MQTT 3.1.1 cannot carry: with it, a broker without
+ * MQTT 5 is an error naming it, not a silent fall back. */
+void common_need_v5(common_opts *o, const char *name)
+{
+	size_t n = strlen(o->needs_v5);
+	snprintf(o->needs_v5 + n, sizeof o->needs_v5 - n, "%s%s", n ? ", " : "", name);
 }
 
 int common_add_endpoint(common_opts *o, const mq_endpoint *ep)
@@ -319,6 +328,7 @@ int common_option(common_opts *o, int opt, char *arg)
 	case 'A': o->bind_addr = arg; break;
 	case OPT_QUIET: o->quiet = true; break;
 	case OPT_NODELAY: break;   /* TCP_NODELAY is always on */
+	case OPT_STRICT: o->strict = true; break;
 	default: return 0;
 	}
 	return 1;
@@ -398,9 +408,21 @@ static int make_dirs(char *path)
 	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Append s to the state path, '/', '%' and a leading '.' escaped. */
+static size_t state_name(common_opts *o, size_t n, const char *s)
+{
+	for (const char *p = s; *p && n + 8 < sizeof o->state_path; p++) {
+		bool esc = *p == '/' || *p == '%' || (*p == '.' && p == s);
+		n += (size_t)snprintf(o->state_path + n, sizeof o->state_path - n,
+				      esc ? "%%%02X" : "%c", (unsigned char)*p);
+	}
+	return n;
+}
+
 /* With a kept session (-c), the session state lives in
- * DIR/<client id>.state: --state-dir, else $XDG_STATE_HOME/mq, else
- * ~/.local/state/mq.  '/', '%' and a leading '.' of the id are escaped. */
+ * DIR/<client id>@<host>:<port>.state, the first broker of the list as
+ * given: the state of one broker's session is never replayed to another.
+ * DIR is --state-dir, else $XDG_STATE_HOME/mq, else ~/.local/state/mq. */
 static int state_path(common_opts *o)
 {
 	char dir[3072];
@@ -425,12 +447,17 @@ static int state_path(common_opts *o)
 		errorf(o->prog, "cannot create state directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
+	char broker[600];
+	const mq_endpoint *ep = &o->endpoints[0];
+	snprintf(broker, sizeof broker, strchr(ep->host, ':') ? "@[%s]:%s" : "@%s:%s",
+		 ep->host, ep->port);
 	size_t n = (size_t)snprintf(o->state_path, sizeof o->state_path, "%s/", dir);
-	for (const char *p = o->client_id; *p && n + 8 < sizeof o->state_path; p++) {
-		bool esc = *p == '/' || *p == '%' || (*p == '.' && p == o->client_id);
-		n += (size_t)snprintf(o->state_path + n, sizeof o->state_path - n,
-				      esc ? "%%%02X" : "%c", (unsigned char)*p);
-	}
+	n = state_name(o, n, o->client_id);
+	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
+	if (access(o->state_path, F_OK) == 0)   /* keyed by client id alone */
+		errorf(o->prog, "warning: state file '%s' is not tied to a broker and "
+		       "is not used; remove it once its messages do not matter", o->state_path);
+	n = state_name(o, n, broker);
 	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");
 	return 0;
 }
@@ -468,6 +495,16 @@ int common_finish(common_opts *o)
 		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
 		return -1;
 	}
+	if (o->session_expiry_set)
+		common_need_v5(o, "--session-expiry");
+	const char *v5opt = connect_v5_option(&o->connect);
+	if (v5opt) {
+		char name[48];
+		snprintf(name, sizeof name, "--%s", v5opt);
+		common_need_v5(o, name);
+	}
+	if (o->has_password && !o->has_username)
+		common_need_v5(o, "a password without a user name");
 	if (o->has_password && strlen(o->password) > MAX_PASSWORD) {
 		errorf(o->prog, "password longer than 65535 bytes");
 		return -1;
@@ -544,7 +581,8 @@ void common_usage(FILE *f)
 "  -i, --id ID                client id (default: program name and random hex)\n"
 "  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
 "  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"
-"  -V, --protocol-version V   311 or 5 (default 5)\n"
+"  -V, --protocol-version V   311 or 5 (default 5, 3.1.1 if the broker\n"
+"                             has no MQTT 5)\n"
 "  -u, --username USER        user name\n"
 "  -P, --pw PASS              password (hidden from ps after parsing)\n"
 "      --password-file FILE   read the password from the first line of FILE\n"
@@ -567,6 +605,7 @@ void common_usage(FILE *f)
 "                             is always on\n"
 "      --quiet                print no runtime errors or notices (the exit\n"
 "                             status still tells); usage errors still print\n"
+"      --strict               a broker answering QoS 2 with PUBACK is an error\n"
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"
@@ -615,6 +654,9 @@ void common_session_config(const common_opts *o, mq_session_config *sc)
 				      : o->version == MQ_V5 ? 100 : 20);
 	sc->max_packet = 0;
 	connect_session_config(&o->connect, sc);
+	sc->version_fallback = o->version == MQ_V5 && !o->version_given;
+	sc->v311_max_inflight = (uint16_t)(o->max_inflight ? 0 : 20);
+	sc->strict = o->strict;
 }
 
 void common_client_config(const common_opts *o, mq_client_config *cc)
@@ -632,4 +674,5 @@ void common_client_config(const common_opts *o, mq_client_config *cc)
 	cc->deadline_ms = o->timeout_s ? mq_now_ms() + o->timeout_s * 1000u : 0;
 	cc->stop_fd = -1;
 	cc->fixed_client_id = o->client_id != o->client_id_buf;
+	cc->needs_v5 = o->needs_v5[0] ? o->needs_v5 : NULL;
 }

@@ -22,7 +22,7 @@ enum {
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
-	OPT_QUIET, OPT_NODELAY, OPT_WS_PATH, OPT_WS_HEADER,
+	OPT_QUIET, OPT_NODELAY, OPT_WS_PATH, OPT_WS_HEADER, OPT_STRICT,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
@@ -48,6 +48,9 @@ typedef struct common_opts {
 	bool has_username, has_password;
 	unsigned long keepalive;
 	uint8_t version;
+	bool version_given;          /* -V: no fall back to 3.1.1 */
+	bool strict;                 /* --strict */
+	char needs_v5[160];          /* options given that need MQTT 5 */
 	bool no_clean;
 	unsigned long session_expiry;
 	bool session_expiry_set;
@@ -132,6 +135,7 @@ typedef struct common_opts {
 	{ "proxy-from-env", no_argument, NULL, OPT_PROXY_FROM_ENV },       \
 	{ "ws-path", required_argument, NULL, OPT_WS_PATH },               \
 	{ "ws-header", required_argument, NULL, OPT_WS_HEADER },           \
+	{ "strict", no_argument, NULL, OPT_STRICT },                       \
 	TLS_LONG_OPTIONS,                                                  \
 	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
@@ -144,6 +148,8 @@ int common_option(common_opts *o, int opt, char *arg);
 /* Checks after parsing (needs -i for -c, password sources, ...).  Returns
  * 0 or -1 after printing the error. */
 int common_finish(common_opts *o);
+/* Note an option given that needs MQTT 5 (a tool's own ones too). */
+void common_need_v5(common_opts *o, const char *name);
 /* How a tool plugs its own options into parse_command_line(). */
 typedef struct tool_cli {
 	const char *short_options;           /* the tool's, after the common */

@@ -89,6 +89,7 @@ void run_debug_events(tool_base *b, mq_session_events *ev,
 		ev->trace = debug_trace;
 		ev->log = debug_log;
 	}
+	ev->warn = debug_log;
 	cc->notice = debug_log;
 	cc->notice_ctx = b;
 }
@@ -97,10 +98,15 @@ int run_describe(const tool_base *b, const mq_client *c, int rc,
 		 char *buf, size_t len)
 {
 	const char *why = c->err[0] ? c->err : mq_strerror(rc);
+	(void)b;   /* the version is the session's: it may have fallen back */
 	switch (-rc) {
 	case MQ_E_REFUSED:
 		snprintf(buf, len, "connection refused by broker: %s",
-			 mq_reason_text(b->version, MQ_CONNACK, c->session.connack_reason));
+			 mq_reason_text(c->session.cfg.version, MQ_CONNACK,
+					c->session.connack_reason));
+		return EXIT_REFUSED;
+	case MQ_E_NO_V5:
+		snprintf(buf, len, "%s", why);
 		return EXIT_REFUSED;
 	case MQ_E_TIMEOUT:
 		/* "timed out", or what it waited for when the client said */

@@ -253,6 +253,7 @@ int mq_client_restore(mq_client *c)
 	if (rc != 0)
 		return rc;
 	rc = mq_store_load(c->cfg.state_path, &c->session, c->err, sizeof c->err);
+	c->reader.version = c->session.cfg.version;   /* the state's, maybe 3.1.1 */
 	c->saved_changes = c->session.changes;
 	return rc < 0 ? rc : 0;
 }
@@ -359,8 +360,16 @@ static int handle_packets(mq_client *c)
 			answer_error(c, rc, pkt.type);
 			return rc;
 		}
-		if (c->session.state == MQ_S_CONNECTED && !c->connected_at)
+		if (c->session.state == MQ_S_CONNECTED && !c->connected_at) {
 			link_up_notice(c);
+			if (c->session.cfg.version == MQ_V5 && c->endpoint < 32)
+				c->v5_acked |= 1u << c->endpoint;
+		}
+	}
+	if (r < 0 && c->session.state == MQ_S_CONNECTING &&
+	    c->session.cfg.version == MQ_V5 && mq_reader_v311_refusal(&c->reader)) {
+		c->session.connack_reason = 0x84;   /* 3.1.1 return code 1 */
+		return -MQ_E_REFUSED;
 	}
 	if (r < 0) {
 		set_err(c, "malformed packet from broker", r, NULL);
@@ -625,9 +634,63 @@ static bool message_refused(mq_client *c, int rc, bool was_connected)
 	return again;
 }
 
+/* Did the broker refuse MQTT 5 (CONNACK 0x84, a 3.1.1 CONNACK with return
+ * code 1, or, when we may fall back, a close before any CONNACK from a
+ * broker that never accepted MQTT 5 in this run: one that did and now
+ * closes at once is going down, not refusing the version)? */
+static bool v5_refused(const mq_client *c, int rc)
+{
+	const mq_session *s = &c->session;
+
+	if (s->cfg.version != MQ_V5)
+		return false;
+	if (mq_session_v5_refused(s, rc))
+		return true;
+	bool acked = c->endpoint < 32 && (c->v5_acked >> c->endpoint & 1u);
+	return s->cfg.version_fallback && s->state == MQ_S_CONNECTING && !acked &&
+	       (rc == -MQ_E_CLOSED || rc == -MQ_E_IO);
+}
+
+/* No MQTT 5 at this broker: go on in 3.1.1 for the rest of the run, or
+ * say why not.  Returns 0 to reconnect at once, or -MQ_E_NO_V5. */
+static int fall_back(mq_client *c)
+{
+	const mq_endpoint *ep = &c->cfg.endpoints[c->endpoint];
+	char line[300];
+
+	link_down(c);
+	if (!c->session.cfg.version_fallback) {
+		snprintf(c->err, sizeof c->err, "connection refused by broker: "
+			 "%.150s:%.10s does not support MQTT 5 (-V 5 was given; "
+			 "-V 311 talks to it)", ep->host, ep->port);
+		return -MQ_E_NO_V5;
+	}
+	if (c->cfg.needs_v5) {
+		snprintf(c->err, sizeof c->err, "connection refused by broker: "
+			 "%.100s:%.10s does not support MQTT 5, which %.120s needs",
+			 ep->host, ep->port, c->cfg.needs_v5);
+		return -MQ_E_NO_V5;
+	}
+	int rc = mq_session_use_v311(&c->session);
+	if (rc < 0) {
+		set_err(c, "cannot fall back to MQTT 3.1.1", rc, NULL);
+		return rc;
+	}
+	c->reader.version = MQ_V311;
+	if (c->session.ev.log) {
+		snprintf(line, sizeof line, "%.150s:%.10s does not support MQTT 5: "
+			 "using MQTT 3.1.1 for the rest of the run", ep->host, ep->port);
+		c->session.ev.log(c->session.ev.ctx, line);
+	}
+	c->err[0] = '\0';
+	return 0;
+}
+
 /* The link failed with rc.  Returns 0 to reconnect, or rc to give up. */
 static int on_link_failure(mq_client *c, int rc)
 {
+	if (v5_refused(c, rc))
+		return fall_back(c);
 	bool was_connected = c->session.state == MQ_S_CONNECTED ||
 			     c->session.state == MQ_S_CLOSING;
 	if (message_refused(c, rc, was_connected)) {
@@ -635,6 +698,13 @@ static int on_link_failure(mq_client *c, int rc)
 		return -MQ_E_MSG_REFUSED;
 	}
 	describe_loss(c, rc);
+	if ((rc == -MQ_E_CLOSED || rc == -MQ_E_IO) && !was_connected &&
+	    c->session.state == MQ_S_CONNECTING && c->session.cfg.version == MQ_V5 &&
+	    !c->session.cfg.version_fallback) {
+		size_t n = strlen(c->err);
+		snprintf(c->err + n, sizeof c->err - n, " before CONNACK (does the "
+			 "broker support MQTT 5? -V 5 was given)");
+	}
 	link_down(c);
 	if (!link_failure(c, rc))
 		return rc;

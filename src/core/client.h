@@ -49,6 +49,10 @@ typedef struct mq_client_config {
 	volatile sig_atomic_t *stop_flag;
 	bool fixed_client_id;        /* the id was given: another client may
 	                                use it too and take the session over */
+	/* Options given that need MQTT 5 ("--session-expiry, ..."), or NULL:
+	 * with them, a broker without 5.0 is an error naming them rather
+	 * than a fall back to 3.1.1 (session config version_fallback). */
+	const char *needs_v5;
 	/* Notices for the user ("connection lost: ...; reconnecting"). */
 	void (*notice)(void *ctx, const char *line);
 	void *notice_ctx;
@@ -64,6 +68,7 @@ struct mq_client {
 	bool ever_connected;
 	unsigned failures;           /* failed attempts since the last stable link */
 	size_t endpoint;             /* index of the broker tried last */
+	uint32_t v5_acked;           /* bit per endpoint: gave a 5.0 CONNACK */
 	uint64_t connack_deadline;
 	uint64_t connected_at;       /* when the current link got its CONNACK */
 	uint64_t close_deadline;     /* give up on a clean DISCONNECT */

@@ -44,7 +44,8 @@
 	X(APP_FAILED,       "the application could not take what arrived")    \
 	X(STORE,            "cannot keep the session state on disk")             \
 	X(MSG_REFUSED,      "the broker closed the connection twice on the same message") \
-	X(AUTH,             "authentication refused")
+	X(AUTH,             "authentication refused")                          \
+	X(NO_V5,            "the broker does not support MQTT 5")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */

@@ -138,6 +138,14 @@ uint8_t mq_reader_failed_type(const mq_reader *r)
 	return r->start < r->end ? (uint8_t)(r->buf[r->start] >> 4) : 0;
 }
 
+bool mq_reader_v311_refusal(const mq_reader *r)
+{
+	static const uint8_t refusal[4] = { 0x20, 0x02, 0x00, 0x01 };
+
+	return r->end - r->start >= sizeof refusal &&
+	       memcmp(r->buf + r->start, refusal, sizeof refusal) == 0;
+}
+
 int mq_reader_next(mq_reader *r, mq_packet *out)
 {
 	long n;

@@ -42,4 +42,10 @@ int mq_reader_next(mq_reader *r, mq_packet *out);
  * decode (0 when nothing is buffered). */
 uint8_t mq_reader_failed_type(const mq_reader *r);
 
+/* Is the buffered frame a 3.1.1 CONNACK refusing the protocol version
+ * (20 02 00 01, MQTT 3.1.1 §3.2.2.3 return code 1)?  A 5.0 decoder
+ * rejects it as malformed: this is how a 3.1.1-only broker answers a 5.0
+ * CONNECT. */
+bool mq_reader_v311_refusal(const mq_reader *r);
+
 #endif

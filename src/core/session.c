@@ -877,12 +877,27 @@ static int on_stray_ack(mq_session *s, const mq_ack *a, uint8_t type)
 	return queue_ack(s, MQ_PUBREL, a->packet_id, is_v5(s) ? 0x92 : 0);
 }
 
+/* A PUBACK for a QoS 2 message not yet PUBRECed: brokers that grant at
+ * most QoS 1 without saying so (RabbitMQ before 3.13) downgrade it.  The
+ * message was delivered at QoS 1, so it is complete; duplicates are
+ * possible, which the user is told once. */
+static int qos2_as_qos1(mq_session *s, mq_slot *slot, const mq_ack *a)
+{
+	if (!s->qos2_as_qos1 && s->ev.warn)
+		s->ev.warn(s->ev.ctx, "warning: the broker acknowledged QoS 2 as "
+			   "QoS 1: duplicates are possible");
+	s->qos2_as_qos1 = true;
+	return slot_complete(s, slot, a->reason);
+}
+
 static int on_puback(mq_session *s, const mq_ack *a)
 {
 	mq_slot *slot = slot_find(s, a->packet_id);
 
 	if (!slot)
 		return on_stray_ack(s, a, MQ_PUBACK);
+	if (slot->stage == STAGE_PUBREC && !s->cfg.strict)
+		return qos2_as_qos1(s, slot, a);
 	if (slot->stage != STAGE_PUBACK)
 		return -MQ_E_BAD_PACKET_ID;
 	return slot_complete(s, slot, a->reason);

@@ -59,6 +59,10 @@ typedef struct mq_session_config {
 	const mq_props *will_props;      /* 5.0 will properties, or NULL */
 	bool topic_aliases;         /* 5.0: send topic aliases when the
 	                               broker allows them (alias.h) */
+	bool version_fallback;      /* version not given: a broker refusing 5.0
+	                               gets 3.1.1 (mq_session_use_v311) */
+	uint16_t v311_max_inflight; /* max_inflight after that; 0 = keep */
+	bool strict;                /* a PUBACK for QoS 2 is a protocol error */
 } mq_session_config;
 
 /* Callbacks.  Every member may be NULL.  They run inside
@@ -82,6 +86,8 @@ typedef struct mq_session_events {
 	void (*trace)(void *ctx, bool outgoing, const mq_packet *p);
 	/* One line of debug text (state changes "CONNECTING -> CONNECTED"). */
 	void (*log)(void *ctx, const char *line);
+	/* A warning the user must see even without -d (once per run). */
+	void (*warn)(void *ctx, const char *line);
 } mq_session_events;
 
 /* One outbound QoS 1/2 message in flight. */
@@ -158,6 +164,7 @@ typedef struct mq_session {
 	size_t unsent;                  /* live slots not yet sent on this link */
 	uint16_t *id_slot;              /* outbound packet id -> ring index */
 	bool subs_resend;               /* send SUBSCRIBE after the next CONNACK */
+	bool qos2_as_qos1;              /* warned: broker PUBACKed QoS 2 */
 	uint8_t *assigned_id;           /* copy of the 5.0 Assigned Client */
 	size_t assigned_id_len;         /* Identifier, reused on reconnect */
 	mq_alias_table *aliases;        /* cfg.topic_aliases: allocated at the
@@ -179,6 +186,14 @@ int mq_session_connect(mq_session *s, uint64_t now_ms);
  * (with DUP and their ids when the broker kept the session, as new
  * publications when it did not; PUBREL, never PUBLISH, after PUBREC). */
 void mq_session_link_lost(mq_session *s);
+/* The broker does not speak MQTT 5: talk 3.1.1 from now on (the link is
+ * down).  In-flight messages are encoded again without 5.0 properties.
+ * Returns 0 or -MQ_E_NOMEM / -MQ_E_MALFORMED. */
+int mq_session_use_v311(mq_session *s);
+/* Did this CONNACK-time failure mean "no MQTT 5 here"?  True for a 5.0
+ * CONNACK 0x84 (unsupported protocol version) while connecting at 5.0. */
+bool mq_session_v5_refused(const mq_session *s, int rc);
+
 /* Queue DISCONNECT (reason 0x00 in 5.0) and enter MQ_S_CLOSING. */
 int mq_session_disconnect(mq_session *s, uint8_t reason, uint64_t now_ms);
 

@@ -202,8 +202,14 @@ static int restore(cursor *c, mq_session *s, char *err, size_t errlen)
 	if (!take(c, sizeof MAGIC, &x) || memcmp(x, MAGIC, sizeof MAGIC) != 0 ||
 	    !take(c, 1, &x))
 		return -MQ_E_MALFORMED;
+	/* Without -V, a state written after falling back to 3.1.1 says what
+	 * this broker speaks: start with it. */
+	if (x[0] == MQ_V311 && s->cfg.version == MQ_V5 && s->cfg.version_fallback &&
+	    mq_session_use_v311(s) < 0)
+		return -MQ_E_NOMEM;
 	if (x[0] != s->cfg.version) {
-		snprintf(err, errlen, "it was written for MQTT %s; use the same -V",
+		snprintf(err, errlen, "it was written for MQTT %s; use the same -V, "
+			 "or remove the file to drop what it holds",
 			 x[0] == MQ_V5 ? "5" : "3.1.1");
 		return -MQ_E_MALFORMED;
 	}

@@ -41,7 +41,7 @@ kill_resume() {
 	# 15 messages fit the window (20): wait until all are on disk.
 	local end=$(( $(now_ms) + 10000 ))
 	while (( $(now_ms) < end )); do
-		[ "$(stat -c %s "$STATE/st-pub$q.state" 2>/dev/null || echo 0)" -gt 200 ] && break
+		[ "$(stat -c %s "$STATE/st-pub$q@127.0.0.1:$BROKER_PORT.state" 2>/dev/null || echo 0)" -gt 200 ] && break
 		sleep 0.05
 	done
 	sleep 0.3
@@ -76,28 +76,28 @@ kill_resume() {
 		-t st/x -l --state-dir "$STATE" -d < /dev/null
 	assert_success
 	! grep -q "> PUBLISH" <<<"$stderr" || fail "re-sent: $stderr"
-	printf 'garbage' > "$STATE/st-once.state"
+	printf 'garbage' > "$STATE/st-once@127.0.0.1:$BROKER_PORT.state"
 	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-once -q 1 \
 		-t st/x -m hi --state-dir "$STATE"
 	assert_failure 2
 	assert_stderr_line mqpub "state file"
 }
 
-@test "state-dir: the default is \$XDG_STATE_HOME/mq/<client id>.state, only with -c" {
+@test "state-dir: the default is \$XDG_STATE_HOME/mq/<client id>@<host>:<port>.state, only with -c" {
 	run timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i "a/b" -q 1 -t st/x -m hi
 	assert_success
-	[ -f "$XDG_STATE_HOME/mq/a%2Fb.state" ] || fail "$(ls -R "$XDG_STATE_HOME")"
+	[ -f "$XDG_STATE_HOME/mq/a%2Fb@127.0.0.1:$BROKER_PORT.state" ] || fail "$(ls -R "$XDG_STATE_HOME")"
 	run timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -i clean-one -q 1 -t st/x -m hi
 	assert_success
-	[ ! -e "$XDG_STATE_HOME/mq/clean-one.state" ]
+	! ls "$XDG_STATE_HOME/mq/" 2>/dev/null | grep -q clean-one
 }
 
-# wait_state_size N: wait up to 10 s for $STATE/st-in.state to be N bytes
+# wait_state_size N: wait up to 10 s for st-in's state file to be N bytes
 # long; sets STATE_SIZE.
 wait_state_size() {
 	local end=$(( $(now_ms) + 10000 ))
 	while :; do
-		STATE_SIZE=$(stat -c %s "$STATE/st-in.state" 2>/dev/null) || STATE_SIZE=0
+		STATE_SIZE=$(stat -c %s "$STATE/st-in@127.0.0.1:$PROXY_PORT.state" 2>/dev/null) || STATE_SIZE=0
 		(( STATE_SIZE == $1 )) && return 0
 		(( $(now_ms) < end )) || return 1
 		sleep 0.02
@@ -127,8 +127,8 @@ sub_kill_resume() {
 	kill -KILL "$sub_pid"
 	ctl cut >/dev/null
 	ctl resume >/dev/null
-	(( keep )) || rm -f "$STATE/st-in.state"
-	"$MQSUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-in -q 2 -t st/in --state-dir "$STATE" -d \
+	(( keep )) || rm -f "$STATE/st-in@127.0.0.1:$PROXY_PORT.state"
+	"$MQSUB" -h 127.0.0.1 -p "$PROXY_PORT" -c -i st-in -q 2 -t st/in --state-dir "$STATE" -d \
 		>>"$T/out" 2>"$T/out2.err" 3>&- &
 	bg_track $!
 	# every one of the 30 goes through PUBREC, PUBREL and PUBCOMP again
@@ -163,12 +163,12 @@ sub_kill_resume() {
 	pid=$!
 	bg_track "$pid"
 	local end=$(( $(now_ms) + 5000 ))
-	until [ -e "$STATE/st-two.state.lock" ]; do
+	until [ -e "$STATE/st-two@127.0.0.1:$PROXY_PORT.state.lock" ]; do
 		(( $(now_ms) < end )) || fail "the first run never took the lock"
 		sleep 0.02
 	done
 	sub_bg "$T/out" -q 1 -t st/two
-	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-two -q 1 \
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$PROXY_PORT" -c -i st-two -q 1 \
 		-t st/two -m second -W 1 --state-dir "$STATE"
 	assert_failure 5
 	# one line saying why it waits, one saying why it gave up
@@ -182,10 +182,49 @@ sub_kill_resume() {
 	ctl resume >/dev/null
 	wait_pid "$pid" 10 || fail "the first run did not finish"
 	[ "$WAIT_STATUS" -eq 0 ] || fail "first run exit $WAIT_STATUS: $(cat "$T/first.err")"
-	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i st-two -q 1 \
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$PROXY_PORT" -c -i st-two -q 1 \
 		-t st/two -m third --state-dir "$STATE"
 	assert_success
 	assert_equal "$stderr" ""
 	wait_for_lines "$T/out" 2 10 || fail "got: $(cat "$T/out")"
 	assert_equal "$(cat "$T/out")" "$(printf 'first\nthird')"
+}
+
+@test "state-dir: one state file per broker; one written for another version is not applied and says how to clear it" {
+	local other
+	other=$(free_port)
+	run timeout 10 "$MQPUB" -h "127.0.0.1,127.0.0.1:$other" -p "$BROKER_PORT" -c -i per-broker \
+		-q 1 -t st/x -m hi --state-dir "$STATE"
+	assert_success
+	[ -f "$STATE/per-broker@127.0.0.1:$BROKER_PORT.state" ] || fail "$(ls "$STATE")"
+	# the same id with another broker first in the list: another file
+	run timeout 10 "$MQPUB" -h "127.0.0.1:$other,127.0.0.1" -p "$BROKER_PORT" -c -i per-broker \
+		-q 1 -t st/x -m hi --state-dir "$STATE"
+	assert_success
+	[ -f "$STATE/per-broker@127.0.0.1:$other.state" ] || fail "$(ls "$STATE")"
+	# written for 3.1.1, used with -V 5: left in place, the error says how to clear it
+	run timeout 10 "$MQPUB" -V 311 -h 127.0.0.1 -p "$BROKER_PORT" -c -i v-change -q 1 -t st/x -m hi \
+		--state-dir "$STATE"
+	assert_success
+	run --separate-stderr timeout 10 "$MQPUB" -V 5 -h 127.0.0.1 -p "$BROKER_PORT" -c -i v-change \
+		-q 1 -t st/x -m hi --state-dir "$STATE"
+	assert_failure 2
+	[[ $stderr == *"written for MQTT 3.1.1"*"remove the file"* ]] || fail "stderr: $stderr"
+	[ -f "$STATE/v-change@127.0.0.1:$BROKER_PORT.state" ]
+	# without -V, a 3.1.1 state means the broker was found to speak 3.1.1
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i v-change \
+		-q 1 -t st/x -m hi --state-dir "$STATE" -d
+	assert_success
+	[[ $stderr == *"CONNECT v3.1.1"* ]] || fail "stderr: $stderr"
+}
+
+@test "state-dir: a state file keyed by client id alone (older versions) is left alone, with a warning" {
+	mkdir -p "$STATE"
+	printf 'old' > "$STATE/legacy.state"
+	run --separate-stderr timeout 10 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i legacy \
+		-q 1 -t st/x -m hi --state-dir "$STATE"
+	assert_success
+	[[ $stderr == "mqpub: warning: state file '$STATE/legacy.state' is not tied to a broker"*"remove it"* ]] ||
+		fail "stderr: $stderr"
+	[ "$(cat "$STATE/legacy.state")" = old ]
 }

@@ -10,6 +10,7 @@ A script is a list of connections; each connection is a list of steps:
   ("recv", TYPE)   read one packet from the client; it must be of TYPE
                    (1 = CONNECT, 3 = PUBLISH, 8 = SUBSCRIBE, ...).  The
                    packet is remembered in ctx (ctx["pid"] = its packet id)
+  ("recv", 1, LEVEL)  a CONNECT at that protocol level (4 = 3.1.1, 5)
   ("send", DATA)   write DATA (bytes, or a function ctx -> bytes)
   ("close",)       close the connection now; the next one is accepted
   ("sleep", SECS)  pause
@@ -243,6 +244,11 @@ class Broker:
                         if t != st[1]:
                             self.error = "expected %s from client, got %s" % (
                                 NAMES.get(st[1]), describe(f))
+                            break
+                        level = frame_body(f)[2][6] if t == 1 and len(st) > 2 else None
+                        if level is not None and level != st[2]:
+                            self.error = "expected a CONNECT at protocol level %d, got %d" % (
+                                st[2], level)
                             break
                         self.ctx[NAMES[t]] = f
                         pid = packet_id(f)

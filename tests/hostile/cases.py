@@ -203,8 +203,10 @@ def disc_ok(v):
 class Case:
     def __init__(self, name, v, tool, script, exit, err=PROTO, after=CLOSED,
                  out=None, qos=1, count=1, args=(), wait=W, rss_kb=None,
-                 reconnect_ok=False, stdin=None):
-        self.name = "v%s-%s-%s" % (VNAME[v], tool, name)
+                 reconnect_ok=False, stdin=None, auto=False, lines=1):
+        self.name = "v%s-%s-%s" % ("auto" if auto else VNAME[v], tool, name)
+        self.auto = auto         # no -V: the client picks (5, else 3.1.1)
+        self.lines = lines       # stderr lines when err is a regex (all match)
         self.v, self.tool, self.script = v, tool, script
         self.exit, self.err, self.after, self.out = exit, err, after, out
         self.qos, self.count, self.args, self.wait = qos, count, list(args), wait
@@ -215,12 +217,14 @@ class Case:
 
     def argv(self, bindir, port):
         a = ["%s/mq%s" % (bindir, self.tool), "-h", "127.0.0.1", "-p", str(port),
-             "-V", VNAME[self.v], "-i", "hostile", "-t", "t",
+             "-i", "hostile", "-t", "t",
              "-q", str(self.qos), "-W", str(self.wait)]
         if self.tool == "sub":
             a += ["-C", str(self.count)]
         elif not any(x in self.args for x in ("-l", "-s", "-m")):
             a += ["-m", "x"]
+        if not self.auto:
+            a[5:5] = ["-V", VNAME[self.v]]
         return a + self.args
 
 
@@ -469,7 +473,9 @@ def gen_wrong_state(cases, v):
     mk(cases, "pubrec-for-qos1", v, st_pub(v, 1), pid_ack(v, PUBREC), exit=1,
        err=PROTO + "|unknown")
     mk(cases, "pubcomp-for-qos1", v, st_pub(v, 1), pid_ack(v, PUBCOMP), exit=1)
-    mk(cases, "puback-for-qos2", v, st_pub(v, 2), pid_ack(v, PUBACK), exit=1)
+    # PUBACK for QoS 2 before PUBREC: the broker granted QoS 1
+    # (gen_qos2_as_qos1); after PUBREC it is an error.
+    mk(cases, "puback-for-qos2-after-pubrec", v, st_pubrel(v), pid_ack(v, PUBACK), exit=1)
     mk(cases, "pubcomp-before-pubrec", v, st_pub(v, 2), pid_ack(v, PUBCOMP), exit=1)
     mk(cases, "suback-to-publisher", v, st_pub(v, 1), lambda c: suback(v, c["pid"], [1]), exit=1)
     mk(cases, "second-suback", v, st_sub(v), lambda c: suback(v, c["pid"], [1]), exit=1)
@@ -744,6 +750,58 @@ def gen_connack(cases, v):
                frame(0x20, bytes([fl, 0]) + (props() if v == V5 else b"")), exit=1)
 
 
+def gen_fallback(cases):
+    """No -V: a broker that refuses MQTT 5 (a 3.1.1 CONNACK with return
+    code 1, a 5.0 CONNACK 0x84, or a close before any CONNACK) is
+    connected to again at once with 3.1.1, which must then work; with an
+    option that needs MQTT 5, or with -V 5, it is an error (exit 3)."""
+    v311_refusal = b"\x20\x02\x00\x01"
+    first = {"311-connack": [R(CONNECT), S(v311_refusal)],
+             "connack-84": [R(CONNECT), S(connack(V5, rc=0x84))],
+             "closed": [R(CONNECT), ("close",)]}
+    for label, conn1 in first.items():
+        conn1 = [("recv", CONNECT, 5)] + conn1[1:]
+        pub2 = [("recv", CONNECT, 4), S(connack(V311)), R(PUBLISH),
+                S(pid_ack(V311, PUBACK))]
+        cases.append(Case("fallback-" + label, V311, "pub", [conn1, pub2], exit=0,
+                          err=None, after=[disc_ok(V311)], auto=True))
+        sub2 = [("recv", CONNECT, 4), S(connack(V311)), R(SUBSCRIBE),
+                S(sub_ok(V311)), S(publish(V311, payload=b"hi"))]
+        cases.append(Case("fallback-" + label, V311, "sub", [conn1, sub2], exit=0,
+                          err=None, after=[disc_ok(V311)], out=b"hi\n", auto=True))
+    # A broker that accepted 5.0 and then closes before CONNACK is going
+    # down, not refusing the version: still 5.0 on the next link.
+    cases.append(Case("no-fallback-after-v5", V5, "pub", [
+        [("recv", CONNECT, 5), S(connack(V5)), R(PUBLISH), ("close",)],
+        [("recv", CONNECT, 5), ("close",)],
+        [("recv", CONNECT, 5), S(connack(V5)), R(PUBLISH), S(pid_ack(V5, PUBACK))]],
+        exit=0, err=r"^mqpub: connection lost: connection closed by peer; reconnecting$",
+        lines=2, after=[disc_ok(V5)], auto=True))
+    for tool in ("pub", "sub"):
+        mk(cases, "no-v5-asked", V5, st_connect(V5, tool), v311_refusal, exit=3,
+           err=r"refused.*does not support MQTT 5", after=[])
+        cases.append(Case("fallback-needs-v5", V311, tool,
+                          [[R(CONNECT), S(v311_refusal)]], exit=3,
+                          err=r"does not support MQTT 5.*--session-expiry", after=[],
+                          args=["-x", "60"], auto=True))
+
+
+def gen_qos2_as_qos1(cases, v):
+    """A broker that grants QoS 1 for QoS 2 (RabbitMQ before 3.13) answers
+    PUBLISH with PUBACK: delivered, one warning; --strict: an error."""
+    mk(cases, "qos2-puback", v, st_pub(v, 2), pid_ack(v, PUBACK), exit=0,
+       err=r"acknowledged QoS 2 as QoS 1: duplicates are possible",
+       after=[disc_ok(v)])
+    mk(cases, "qos2-puback-strict", v, st_pub(v, 2), pid_ack(v, PUBACK), exit=1,
+       args=["--strict"])
+    # A SUBACK granting QoS 1 for QoS 2: said once with -v, silent without.
+    granted1 = ("sub", 2, 1, [R(CONNECT), S(connack(v)), R(SUBSCRIBE), S(sub_ok(v, [1]))])
+    mk(cases, "suback-lower-qos-verbose", v, granted1, publish(v, payload=b"x"), exit=0,
+       err=r"granted QoS 1, not 2", after=[disc_ok(v)], out=b"t x\n", args=["-v"])
+    mk(cases, "suback-lower-qos", v, granted1, publish(v, payload=b"x"), exit=0,
+       err=None, after=[disc_ok(v)], out=b"x\n")
+
+
 def gen_disconnect(cases):
     """5.0 DISCONNECT from the server (§3.14): exit 1, named, no reconnect
     for malformed / protocol error / not authorized / taken over."""
@@ -948,7 +1006,9 @@ def all_cases():
         gen_error_reasons(cases, v)
         gen_huge(cases, v)
         gen_controls(cases, v)
+        gen_qos2_as_qos1(cases, v)
     gen_props(cases)
+    gen_fallback(cases)
     gen_disconnect(cases)
     names = set()
     for c in cases:

@@ -162,9 +162,10 @@ def run_case(case, bindir, env, check_rss):
             problems.append("stderr not empty")
     else:
         lines = errs.split("\n")
-        if not errs.endswith("\n") or len(lines) != 2:
-            problems.append("stderr is %d lines, want exactly 1" % (errs.count("\n") + (not errs.endswith("\n") and bool(errs))))
-        elif not re.search(case.err, lines[0], re.I):
+        if not errs.endswith("\n") or len(lines) != case.lines + 1:
+            problems.append("stderr is %d lines, want exactly %d" % (
+                errs.count("\n") + (not errs.endswith("\n") and bool(errs)), case.lines))
+        elif not all(re.search(case.err, x, re.I) for x in lines[:-1]):
             problems.append("stderr does not name the problem (want /%s/)" % case.err)
     if b.error:
         problems.append("script: " + b.error)

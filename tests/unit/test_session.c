@@ -430,6 +430,7 @@ static void test_qos_round_trip(uint8_t v)
 	rec r;
 	uint16_t id1, id2;
 
+	cfg.strict = true;   /* a PUBACK for QoS 2 is an error (--strict) */
 	setup(&s, &r, &cfg);
 	CHECK_EQ(pub(&s, 1, "a/b"), -MQ_E_WOULD_BLOCK);   /* not connected */
 	CHECK_EQ(up(&s, 0, false), 0);
@@ -448,7 +449,7 @@ static void test_qos_round_trip(uint8_t v)
 	id2 = pk[1].u.publish.packet_id;
 	CHECK(id1 != 0 && id2 != 0 && id1 != id2);
 
-	/* a PUBACK for the QoS 2 message is the wrong stage */
+	/* with --strict, a PUBACK for the QoS 2 message is the wrong stage */
 	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id2, 0, 0), -MQ_E_BAD_PACKET_ID);
 	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id1, 0, 0), 0);
 	CHECK_EQ(r.delivered, 1);
@@ -1309,6 +1310,105 @@ static void test_high_water(uint8_t v)
 	mq_session_free(&s);
 }
 
+static size_t nwarn;
+static char last_warn[96];
+
+static void ev_warn(void *ctx, const char *line)
+{
+	(void)ctx;
+	nwarn++;
+	snprintf(last_warn, sizeof last_warn, "%s", line);
+}
+
+/* A broker that grants QoS 1 for QoS 2 answers PUBLISH with PUBACK: the
+ * message is complete, one warning per run, nothing lost; after PUBREC a
+ * PUBACK is still an error. */
+static void test_qos2_downgraded(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	uint16_t id[3];
+
+	setup(&s, &r, &cfg);
+	s.ev.warn = ev_warn;
+	nwarn = 0;
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(pub(&s, 2, "a/b"), 1);
+	CHECK_EQ(pub(&s, 2, "a/c"), 2);
+	CHECK_EQ(pub(&s, 2, "a/d"), 3);
+	CHECK_EQ(drain(&s, 0), 3);
+	for (int i = 0; i < 3; i++)
+		id[i] = pk[i].u.publish.packet_id;
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[0], 0, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[1], 0, 0), 0);
+	CHECK_EQ(r.delivered, 2);
+	CHECK_EQ(r.tags[0], 1);
+	CHECK_EQ(r.tags[1], 2);
+	CHECK_EQ(mq_session_inflight(&s), 1);
+	CHECK_EQ(nwarn, 1);
+	CHECK(strstr(last_warn, "acknowledged QoS 2 as QoS 1") != NULL);
+	CHECK_EQ(drain(&s, 0), 0);   /* no PUBREL for them */
+	CHECK_EQ(feed_ack(&s, MQ_PUBREC, id[2], 0, 0), 0);
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[2], 0, 0), -MQ_E_BAD_PACKET_ID);
+	mq_session_free(&s);
+}
+
+/* A 5.0 CONNACK 0x84 is "no MQTT 5 here"; the session then talks 3.1.1
+ * and re-sends what is in flight as 3.1.1 PUBLISH, DUP set, same id. */
+static void test_use_v311(void)
+{
+	mq_session_config cfg = base_cfg(MQ_V5);
+	mq_session s;
+	rec r;
+	mq_packet p = connack(false, 0x84);
+	mq_props pr;
+	mq_message m = { .qos = 1 };
+	uint16_t id;
+
+	memset(&pr, 0, sizeof pr);
+	pr.present = MQ_PROP_BIT(MQ_PROP_CONTENT_TYPE);
+	pr.content_type = MQ_BYTES_STR("text/plain");
+	m.topic = MQ_BYTES_STR("a/b");
+	m.payload = MQ_BYTES_STR("keep me");
+	m.props = &pr;
+	cfg.version_fallback = true;
+	cfg.clean_start = false;
+	cfg.v311_max_inflight = 5;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_REFUSED);
+	CHECK(mq_session_v5_refused(&s, -MQ_E_REFUSED));
+	CHECK(!mq_session_v5_refused(&s, -MQ_E_CLOSED));
+	mq_session_link_lost(&s);
+	/* a message in flight from an earlier 5.0 link */
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK(mq_session_publish(&s, &m, 0) > 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	id = pk[0].u.publish.packet_id;
+	mq_session_link_lost(&s);
+	CHECK_EQ(mq_session_use_v311(&s), 0);
+	CHECK_EQ(s.cfg.version, MQ_V311);
+	CHECK_EQ(s.cfg.max_inflight, 5);
+	CHECK(!mq_session_v5_refused(&s, -MQ_E_REFUSED));
+	CHECK_EQ(mq_session_connect(&s, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_CONNECT);
+	CHECK_EQ(pk[0].u.connect.version, MQ_V311);
+	p = connack(true, 0);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_PUBLISH);
+	CHECK(pk[0].u.publish.dup);
+	CHECK_EQ(pk[0].u.publish.packet_id, id);
+	CHECK(pk[0].u.publish.payload.len == 7 &&
+	      !memcmp(pk[0].u.publish.payload.ptr, "keep me", 7));
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id, 0, 0), 0);
+	CHECK_EQ(r.delivered, 1);
+	mq_session_free(&s);
+}
+
 static void test_free_zeroed(void)
 {
 	mq_session s;
@@ -1342,7 +1442,9 @@ int main(void)
 		test_keepalive(v);
 		test_disconnect_and_output(v);
 		test_high_water(v);
+		test_qos2_downgraded(v);
 	}
+	test_use_v311();
 	test_v5_refusals();
 	test_receive_maximum();
 	test_connect_receive_max();
