@@ -7,17 +7,23 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "config.h"
 #include "exitcodes.h"
 #include "options.h"
+#include "secret.h"
 #include "tls_options.h"
 #include "url.h"
 
 #define MAX_PASSWORD 65535
 
+const char *errorf_where;
+
 void errorf(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: ", prog);
+	if (errorf_where)
+		fprintf(stderr, "%s: ", errorf_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -193,7 +199,48 @@ static int read_password_file(common_opts *o, const char *path)
 	if (read_first_line(o->prog, "password file", path, &o->password) < 0)
 		return -1;
 	o->has_password = true;
+	o->password_command = NULL;
+	o->password_stdin = false;
 	return 0;
+}
+
+/* -P, --password-command, --key-password, and the options config_load()
+ * has already seen.  The last password source given wins. */
+static int secret_option(common_opts *o, int opt, char *arg)
+{
+	switch (opt) {
+	case 'P':
+		o->has_password = true;
+		o->password_command = NULL;
+		o->password_stdin = !strcmp(arg, "-");
+		if (o->password_stdin)
+			return 1;
+		if (!(o->password = strdup(arg))) {
+			errorf(o->prog, "out of memory");
+			return -1;
+		}
+		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
+	case OPT_PASSWORD_COMMAND:
+		o->has_password = true;
+		o->password = NULL;
+		o->password_stdin = false;
+		o->password_command = arg;
+		return 1;
+	case OPT_KEY_PASSWORD:
+		o->tls.enabled = true;
+		o->key_password_stdin = !strcmp(arg, "-");
+		if (o->key_password_stdin)
+			return 1;
+		if (!(o->tls.key_password = strdup(arg))) {
+			errorf(o->prog, "out of memory");
+			return -1;
+		}
+		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
+	case OPT_CONFIG: case OPT_NO_CONFIG: case OPT_PROFILE: case OPT_LIST_PROFILES:
+		return 1;   /* done by config_load() */
+	default:
+		return 0;
+	}
 }
 
 /* Options that take a number. */
@@ -235,7 +282,11 @@ int common_option(common_opts *o, int opt, char *arg)
 {
 	int r = common_number(o, opt, arg);
 	if (r == 0)
+		r = secret_option(o, opt, arg);
+	if (r == 0)
 		r = tls_option(&o->tls, o->prog, opt, arg);
+	if (r > 0 && opt == OPT_KEY_PASSWORD_FILE)
+		o->key_password_stdin = false;
 	if (r > 0 && opt == OPT_PSK && remember_secret(o, arg, strlen(arg)) < 0)
 		return -1;
 	if (r != 0)
@@ -247,13 +298,6 @@ int common_option(common_opts *o, int opt, char *arg)
 	case 'I': o->id_prefix = arg; break;
 	case 'V': return parse_version(o, arg) < 0 ? -1 : 1;
 	case 'u': o->username = arg; o->has_username = true; break;
-	case 'P':
-		if (!(o->password = strdup(arg))) {
-			errorf(o->prog, "out of memory");
-			return -1;
-		}
-		o->has_password = true;
-		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
 	case OPT_PASSWORD_FILE: return read_password_file(o, arg) < 0 ? -1 : 1;
 	case 'c': o->no_clean = true; break;
 	case 'd': o->debug = true; break;
@@ -265,18 +309,6 @@ int common_option(common_opts *o, int opt, char *arg)
 	default: return 0;
 	}
 	return 1;
-}
-
-/* -P and --password-file: the last one given wins.  MQTT_PASSWORD is
- * used only when neither was given, and only with a user name (-u or in
- * the URL). */
-static void password_from_env(common_opts *o)
-{
-	const char *env = getenv("MQTT_PASSWORD");
-	if (!o->has_password && o->has_username && env) {
-		o->password = (char *)env;
-		o->has_password = true;
-	}
 }
 
 static int check_strings(common_opts *o)
@@ -402,7 +434,8 @@ int common_finish(common_opts *o)
 		       o->reconnect_min, o->reconnect_max);
 		return -1;
 	}
-	password_from_env(o);
+	if (secret_resolve(o) < 0)
+		return -1;
 	if (o->has_password && !o->has_username && o->version == MQ_V311) {
 		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
 		return -1;
@@ -436,6 +469,9 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 	char shorts[128];
 	int opt;
 	snprintf(shorts, sizeof shorts, ":%s%s", COMMON_SHORT_OPTIONS, t->short_options);
+	int r = config_load(o, t, argc, argv);
+	if (r)
+		return r;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, t->long_options, NULL)) != -1) {
 		if (opt == OPT_HELP) {
@@ -446,7 +482,7 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 			printf("%s %s\n", o->prog, MQ_VERSION);
 			return 0 + 1;
 		}
-		int r = t->option(t->tool, opt, optarg);
+		r = t->option(t->tool, opt, optarg);
 		if (r == 0)
 			r = common_option(o, opt, optarg);
 		if (r == 0)

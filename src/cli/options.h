@@ -20,6 +20,8 @@ enum {
 	OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD_FILE, OPT_PSK, OPT_PSK_IDENTITY,
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR,
+	OPT_CONFIG, OPT_NO_CONFIG, OPT_PROFILE, OPT_LIST_PROFILES,
+	OPT_PASSWORD_COMMAND, OPT_KEY_PASSWORD,
 	OPT_TOOL_FIRST = 300   /* ids for a tool's own long-only options */
 };
 
@@ -61,6 +63,16 @@ typedef struct common_opts {
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
 	size_t nsecrets;
+	/* config file and password sources (config.c, secret.c) */
+	char *password_command;      /* run by secret_resolve() */
+	bool password_stdin;         /* -P -: standard input or a prompt */
+	bool key_password_stdin;     /* --key-password - */
+	bool stdin_busy;             /* mqpub -s/-l read standard input */
+	bool in_config;              /* applying the config file */
+	struct {                     /* the password the config file gave */
+		char *password, *command;
+		bool has, from_stdin;
+	} cfg;
 } common_opts;
 
 #define TLS_LONG_OPTIONS                                                   \
@@ -71,6 +83,7 @@ typedef struct common_opts {
 	{ "cert", required_argument, NULL, OPT_CERT },                     \
 	{ "key", required_argument, NULL, OPT_KEY },                       \
 	{ "key-password-file", required_argument, NULL, OPT_KEY_PASSWORD_FILE }, \
+	{ "key-password", required_argument, NULL, OPT_KEY_PASSWORD },     \
 	{ "psk", required_argument, NULL, OPT_PSK },                       \
 	{ "psk-identity", required_argument, NULL, OPT_PSK_IDENTITY },     \
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },       \
@@ -108,6 +121,11 @@ typedef struct common_opts {
 	{ "reconnect-tries", required_argument, NULL, OPT_RECONNECT_TRIES }, \
 	{ "no-reconnect", no_argument, NULL, OPT_NO_RECONNECT },           \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },           \
+	{ "password-command", required_argument, NULL, OPT_PASSWORD_COMMAND }, \
+	{ "config", required_argument, NULL, OPT_CONFIG },                 \
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },                 \
+	{ "profile", required_argument, NULL, OPT_PROFILE },               \
+	{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },         \
 	TLS_LONG_OPTIONS,                                                  \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
 	{ "version", no_argument, NULL, OPT_VERSION }
@@ -155,7 +173,9 @@ int parse_number(const char *prog, const char *name, const char *s,
 void common_session_config(const common_opts *o, mq_session_config *sc);
 void common_client_config(const common_opts *o, mq_client_config *cc);
 
-/* Print "prog: fmt..." on stderr. */
+/* Print "prog: fmt..." on stderr; "prog: WHERE: fmt..." while
+ * errorf_where is set (the config file's "FILE:LINE: key"). */
+extern const char *errorf_where;
 void errorf(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
