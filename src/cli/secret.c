@@ -66,7 +66,7 @@ static const int prompt_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static void restore_and_die(int sig)
 {
 	if (tty_fd >= 0)
-		tcsetattr(tty_fd, TCSAFLUSH, &saved_tty);
+		tcsetattr(tty_fd, TCSANOW, &saved_tty);
 	raise(sig);   /* SA_RESETHAND: the default action, once we return */
 }
 
@@ -96,10 +96,10 @@ static long prompt_tty(const char *prog, const char *what, char *buf, size_t cap
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	catch_signals(old);
 	tty_fd = fd;
+	tcsetattr(fd, TCSAFLUSH, &quiet);   /* echo off before the prompt shows */
 	dprintf(fd, "%s for %s: ", what, prog);
-	tcsetattr(fd, TCSAFLUSH, &quiet);
 	long n = read_fd_line(fd, buf, cap);
-	tcsetattr(fd, TCSAFLUSH, &saved_tty);
+	tcsetattr(fd, TCSANOW, &saved_tty);   /* keep what was typed ahead */
 	tty_fd = -1;
 	for (size_t i = 0; i < NSIG_PROMPT; i++)
 		sigaction(prompt_signals[i], &old[i], NULL);

@@ -5,7 +5,8 @@ prompt.  Prints what the terminal showed on stdout; exits 0 when every check
 held, else prints why on stderr and exits 1.  Every wait is bounded.
 
 MODE answer: wait for the prompt, check echo is off, type PASSWORD, check
-  echo is back on, wait for CMD to exit; exit with its status.
+  echo is back on, type $PTY_AFTER (if set) then end of file, wait for CMD
+  to exit; exit with its status.
 MODE interrupt: wait for the prompt, check echo is off, send SIGINT; check
   CMD died of it and echo is back on.
 MODE proc: like answer, then wait for 'CONNACK' (-d), check PASSWORD is in
@@ -84,6 +85,10 @@ def main():
                 if pw in fh.read():
                     fail("password in /proc/PID/" + f)
         proc.terminate()
+    else:
+        after = os.environ.get("PTY_AFTER")
+        if after:
+            os.write(master, after.encode() + b"\x04")
     seen = drain(master, proc, seen)
     if not echo_on(master):
         fail("echo still off after the prompt")
