@@ -412,6 +412,8 @@ static int state_path(common_opts *o)
 
 int common_finish(common_opts *o)
 {
+	if (secret_resolve(o) < 0)
+		return -1;
 	if (tls_finish(&o->tls, o->prog) < 0)
 		return -1;
 	if (!o->port)
@@ -434,8 +436,6 @@ int common_finish(common_opts *o)
 		       o->reconnect_min, o->reconnect_max);
 		return -1;
 	}
-	if (secret_resolve(o) < 0)
-		return -1;
 	if (o->has_password && !o->has_username && o->version == MQ_V311) {
 		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
 		return -1;

@@ -273,12 +273,6 @@ password-command = echo oops >&2; exit 3"
 "
 }
 
-@test "--key-password - reads the key passphrase from standard input" {
-	run --separate-stderr pub --no-config --cafile /dev/null --key-password - -t a/x -m x < /dev/null
-	assert_failure 2
-	[[ $stderr != *"key password"* ]] || fail "$stderr"
-}
-
 # leak_check HOW PID ERRFILE: the password is in neither cmdline, environ
 # nor the -d trace of PID.
 leak_check() {
