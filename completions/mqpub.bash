@@ -12,6 +12,23 @@ _mqpub()
 	fi
 
 	case $prev in
+	--profile)
+		# the profile names of the config file (or of --config FILE)
+		local i conf=()
+		for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+			[[ ${COMP_WORDS[i]} == --config ]] && conf=(--config "${COMP_WORDS[i+1]}")
+		done
+		COMPREPLY=($(compgen -W "$(mqpub "${conf[@]}" --list-profiles 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	--config)
+		if declare -F _filedir >/dev/null 2>&1; then
+			_filedir
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		return
+		;;
 	--password-file|-f|--file)
 		if declare -F _filedir >/dev/null 2>&1; then
 			_filedir
@@ -56,14 +73,14 @@ _mqpub()
 		fi
 		return
 		;;
-	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|-t|--topic|-m|--message)
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|--password-command|--key-password|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|-t|--topic|-m|--message)
 		# free-form argument: nothing to offer
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --debug --help --version --config --no-config --profile --list-profiles --tls --cafile --capath --insecure --cert --key --key-password-file --key-password --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes
 		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -t -m -f -s -l -n -r' -- "$cur"))
 	fi
 } &&
