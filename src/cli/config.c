@@ -186,6 +186,15 @@ static void warn_key_file(common_opts *o, const cfg_file *c)
 		       c->path, o->tls.keyfile);
 }
 
+char *config_url_profile(const char *url)
+{
+	const char *p = !strncmp(url, "mqtt://@", 8) ? url + 8
+		      : !strncmp(url, "mqtts://@", 9) ? url + 9 : NULL;
+	if (!p)
+		return NULL;
+	return strndup(p, strcspn(p, "/"));
+}
+
 typedef struct config_args {
 	const char *file, *profile;
 	bool no_config, list;
@@ -204,6 +213,12 @@ static void scan_args(const tool_cli *t, int argc, char **argv, config_args *a)
 		case OPT_NO_CONFIG: a->no_config = true; break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_LIST_PROFILES: a->list = true; break;
+		case 'L': {
+			char *name = config_url_profile(optarg);
+			if (name)
+				a->profile = name;
+			break;
+		}
 		default: break;
 		}
 	}

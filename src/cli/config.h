@@ -12,6 +12,10 @@
  * code + 1 (so 1 means exit 0, after --list-profiles). */
 int config_load(common_opts *o, const tool_cli *t, int argc, char **argv);
 
+/* -L mqtt://@NAME[/topic] (or mqtts://@NAME...) names a profile: the
+ * malloc'd NAME, or NULL for an ordinary URL. */
+char *config_url_profile(const char *url);
+
 /* The keys a config file may hold (long option names), NULL-terminated. */
 extern const char *const config_keys[];
 

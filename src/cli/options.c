@@ -135,8 +135,36 @@ static int remember_secret(common_opts *o, char *at, size_t len)
 	return 0;
 }
 
+/* -L mqtt://@NAME[/topic]: config_load() chose profile NAME; keep the
+ * scheme and the topic. */
+static int parse_profile_url(common_opts *o, char *arg)
+{
+	char *name = config_url_profile(arg), *copy;
+	const char *rest = arg + strcspn(arg, "@") + 1 + strlen(name);
+	mq_url u;
+	const char *why = NULL;
+	size_t len = strlen(arg) + 16;
+	free(name);
+	if (!(copy = malloc(len))) {
+		errorf(o->prog, "out of memory");
+		return -1;
+	}
+	snprintf(copy, len, "%.*sprofile%s", (int)strcspn(arg, "@"), arg, rest);
+	if (mq_url_parse(copy, &u, &why) < 0) {
+		errorf(o->prog, "bad URL '%s': %s", arg, why);
+		return -1;
+	}
+	if (u.tls)
+		o->tls.enabled = true;
+	if (u.topic)
+		o->url_topic = u.topic;
+	return 0;
+}
+
 static int parse_url_option(common_opts *o, char *arg)
 {
+	if (!strncmp(arg, "mqtt://@", 8) || !strncmp(arg, "mqtts://@", 9))
+		return parse_profile_url(o, arg);
 	char *copy = strdup(arg);
 	mq_url u;
 	const char *why = NULL;
@@ -512,7 +540,8 @@ void common_usage(FILE *f)
 "                             failure (default localhost)\n"
 "  -p, --port PORT            broker port (default 1883)\n"
 "  -L, --url URL              mqtt://[user[:pass]@]host[:port][/topic]\n"
-"                             (repeatable: brokers tried in turn)\n"
+"                             (repeatable: brokers tried in turn), or\n"
+"                             mqtt://@PROFILE[/topic]: a profile's broker\n"
 "  -i, --id ID                client id (default: program name and random hex)\n"
 "  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
 "  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"

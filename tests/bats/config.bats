@@ -46,6 +46,23 @@ two
 	assert_success
 }
 
+@test "-L mqtt://@NAME/topic names a profile (both tools); an unknown one is exit 2" {
+	conf "[profile home]
+host = 127.0.0.1
+port = $BROKER_PORT
+username = alice
+pw = s3cret-pw"
+	sub_bg "$T/out" -L "mqtt://@home/u/%23" -C 1
+	run --separate-stderr cpub -L "mqtt://@home/u/x" -m viaprofile
+	assert_success
+	wait_pid "$SUB_PID" 10 || fail "subscriber got nothing"
+	assert_file_eq "$T/out" "viaprofile
+"
+	run --separate-stderr cpub -L "mqtt://@work/u/x" -m x
+	assert_failure 2
+	assert_stderr_line mqpub "unknown profile 'work' \\(known: home\\)"
+}
+
 @test "precedence: command line > environment > profile > default section > built-in" {
 	conf "username = alice
 pw = wrong
