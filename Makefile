@@ -26,7 +26,9 @@ BASE_CFLAGS += -Werror
 endif
 # mbedTLS is linked statically: the binaries need nothing but libc.
 MBEDTLS_LIBS := -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
-LDLIBS  += $(MBEDTLS_LIBS)
+# inih (config files) is linked statically too.
+INIH_LIBS := -l:libinih.a
+LDLIBS  += $(INIH_LIBS) $(MBEDTLS_LIBS)
 # User CFLAGS are appended, not replaced.
 ALL_CFLAGS = $(BASE_CFLAGS) -Isrc/core $(CFLAGS)
 

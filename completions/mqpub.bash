@@ -43,6 +43,19 @@ _mqpub()
 	fi
 
 	case $prev in
+	--profile)
+		# the profile names of the config file (or of --config FILE)
+		local i conf=()
+		for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+			[[ ${COMP_WORDS[i]} == --config ]] && conf=(--config "${COMP_WORDS[i+1]}")
+		done
+		COMPREPLY=($(compgen -W "$(mqpub "${conf[@]}" --list-profiles 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	--config)
+		_mq_files
+		return
+		;;
 	--password-file|-f|--file|--unix)
 		_mq_files
 		return
@@ -79,14 +92,14 @@ _mqpub()
 		fi
 		return
 		;;
-	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|--proxy|--ws-path|--ws-header|-M|-A|--bind-address|--tls-alpn|-t|--topic|-m|--message|--topic-sep|--repeat|--repeat-delay|--rate|--user-property|--content-type|--response-topic|--correlation-data|--message-expiry)
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|--password-command|--key-password|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--spool-max|--spool-max-bytes|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|--proxy|--ws-path|--ws-header|-M|-A|--bind-address|--tls-alpn|-t|--topic|-m|--message|--topic-sep|--repeat|--repeat-delay|--rate|--user-property|--content-type|--response-topic|--correlation-data|--message-expiry)
 		# free-form argument: nothing to offer
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
 		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -t -m -f -s -l -n -r' -- "$cur"))
 	fi
 } &&

@@ -252,6 +252,7 @@ static int check_pub_opts(pub_opts *o)
 		errorf("mqpub", "nothing to send: give one of -m, -f, -s, -l, -n, --topic-lines");
 		return -1;
 	}
+	o->c.stdin_busy = o->mode == MODE_STDIN || o->mode == MODE_LINES;
 	return common_finish(&o->c);
 }
 

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "config.h"
 #include "escape.h"
 #include "exitcodes.h"
 #include "options.h"
 #include "progress.h"
+#include "secret.h"
 #include "tls_options.h"
 #include "url.h"
 
@@ -28,6 +30,8 @@ bool quiet_mode(void)
 	return quiet_now;
 }
 
+const char *errorf_where;
+
 void errorf(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
@@ -43,6 +47,8 @@ void errorf(const char *prog, const char *fmt, ...)
 	/* what users and brokers gave (topics, ids, paths) may be neither
 	 * UTF-8 nor printable: escaped, the message stays one line */
 	fprintf(stderr, "%s: ", prog);
+	if (errorf_where)
+		fprintf(stderr, "%s: ", errorf_where);
 	fput_escaped(stderr, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 	fputc('\n', stderr);
 }
@@ -172,8 +178,36 @@ int remember_secret(common_opts *o, char *at, size_t len)
 	return 0;
 }
 
+/* -L mqtt://@NAME[/topic]: config_load() chose profile NAME; keep the
+ * scheme and the topic. */
+static int parse_profile_url(common_opts *o, char *arg)
+{
+	char *name = config_url_profile(arg), *copy;
+	const char *rest = arg + strcspn(arg, "@") + 1 + strlen(name);
+	mq_url u;
+	const char *why = NULL;
+	size_t len = strlen(arg) + 16;
+	free(name);
+	if (!(copy = malloc(len))) {
+		errorf(o->prog, "out of memory");
+		return -1;
+	}
+	snprintf(copy, len, "%.*sprofile%s", (int)strcspn(arg, "@"), arg, rest);
+	if (mq_url_parse(copy, &u, &why) < 0) {
+		errorf(o->prog, "bad URL '%s': %s", arg, why);
+		return -1;
+	}
+	if (u.tls)
+		o->tls.enabled = true;
+	if (u.topic)
+		o->url_topic = u.topic;
+	return 0;
+}
+
 static int parse_url_option(common_opts *o, char *arg)
 {
+	if (!strncmp(arg, "mqtt://@", 8) || !strncmp(arg, "mqtts://@", 9))
+		return parse_profile_url(o, arg);
 	char *copy = strdup(arg);
 	mq_url u;
 	const char *why = NULL;
@@ -247,7 +281,48 @@ static int read_password_file(common_opts *o, const char *path)
 	if (read_first_line(o->prog, "password file", path, &o->password) < 0)
 		return -1;
 	o->has_password = true;
+	o->password_command = NULL;
+	o->password_stdin = false;
 	return 0;
+}
+
+/* -P, --password-command, --key-password, and the options config_load()
+ * has already seen.  The last password source given wins. */
+static int secret_option(common_opts *o, int opt, char *arg)
+{
+	switch (opt) {
+	case 'P':
+		o->has_password = true;
+		o->password_command = NULL;
+		o->password_stdin = !strcmp(arg, "-");
+		if (o->password_stdin)
+			return 1;
+		if (!(o->password = strdup(arg))) {
+			errorf(o->prog, "out of memory");
+			return -1;
+		}
+		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
+	case OPT_PASSWORD_COMMAND:
+		o->has_password = true;
+		o->password = NULL;
+		o->password_stdin = false;
+		o->password_command = arg;
+		return 1;
+	case OPT_KEY_PASSWORD:
+		o->tls.enabled = true;
+		o->key_password_stdin = !strcmp(arg, "-");
+		if (o->key_password_stdin)
+			return 1;
+		if (!(o->tls.key_password = strdup(arg))) {
+			errorf(o->prog, "out of memory");
+			return -1;
+		}
+		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
+	case OPT_CONFIG: case OPT_NO_CONFIG: case OPT_PROFILE: case OPT_LIST_PROFILES:
+		return 1;   /* done by config_load() */
+	default:
+		return 0;
+	}
 }
 
 /* Options that take a number. */
@@ -294,11 +369,15 @@ int common_option(common_opts *o, int opt, char *arg)
 {
 	int r = common_number(o, opt, arg);
 	if (r == 0)
+		r = secret_option(o, opt, arg);
+	if (r == 0)
 		r = tls_option(&o->tls, o->prog, opt, arg);
 	if (r == 0)
 		r = connect_option(&o->connect, o->prog, opt, arg);
 	if (r == 0)
 		r = reach_option(o, opt, arg);
+	if (r > 0 && opt == OPT_KEY_PASSWORD_FILE)
+		o->key_password_stdin = false;
 	if (r > 0 && opt == OPT_PSK && remember_secret(o, arg, strlen(arg)) < 0)
 		return -1;
 	if (r != 0)
@@ -310,13 +389,6 @@ int common_option(common_opts *o, int opt, char *arg)
 	case 'I': o->id_prefix = arg; break;
 	case 'V': return parse_version(o, arg) < 0 ? -1 : 1;
 	case 'u': o->username = arg; o->has_username = true; break;
-	case 'P':
-		if (!(o->password = strdup(arg))) {
-			errorf(o->prog, "out of memory");
-			return -1;
-		}
-		o->has_password = true;
-		return remember_secret(o, arg, strlen(arg)) < 0 ? -1 : 1;
 	case OPT_PASSWORD_FILE: return read_password_file(o, arg) < 0 ? -1 : 1;
 	case 'c': o->no_clean = true; break;
 	case 'd': o->debug = true; break;
@@ -332,18 +404,6 @@ int common_option(common_opts *o, int opt, char *arg)
 	default: return 0;
 	}
 	return 1;
-}
-
-/* -P and --password-file: the last one given wins.  MQTT_PASSWORD is
- * used only when neither was given, and only with a user name (-u or in
- * the URL). */
-static void password_from_env(common_opts *o)
-{
-	const char *env = getenv("MQTT_PASSWORD");
-	if (!o->has_password && o->has_username && env) {
-		o->password = (char *)env;
-		o->has_password = true;
-	}
 }
 
 static int check_strings(common_opts *o)
@@ -464,6 +524,8 @@ static int state_path(common_opts *o)
 
 int common_finish(common_opts *o)
 {
+	if (secret_resolve(o) < 0)
+		return -1;
 	if (tls_finish(&o->tls, o->prog) < 0)
 		return -1;
 	if (!o->port)
@@ -490,7 +552,6 @@ int common_finish(common_opts *o)
 		       o->reconnect_min, o->reconnect_max);
 		return -1;
 	}
-	password_from_env(o);
 	if (o->has_password && !o->has_username && o->version == MQ_V311) {
 		errorf(o->prog, "a password needs a user name (-u) in MQTT 3.1.1");
 		return -1;
@@ -537,6 +598,9 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 	char shorts[128];
 	int opt;
 	snprintf(shorts, sizeof shorts, ":%s%s", COMMON_SHORT_OPTIONS, t->short_options);
+	int r = config_load(o, t, argc, argv);
+	if (r)
+		return r;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, t->long_options, NULL)) != -1) {
 		if (opt == OPT_HELP) {
@@ -547,7 +611,7 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 			print_version(stdout, o->prog);
 			return 0 + 1;
 		}
-		int r = t->option(t->tool, opt, optarg);
+		r = t->option(t->tool, opt, optarg);
 		if (r == 0)
 			r = common_option(o, opt, optarg);
 		if (r == 0)
@@ -577,15 +641,18 @@ void common_usage(FILE *f)
 "                             failure (default localhost)\n"
 "  -p, --port PORT            broker port (default 1883)\n"
 "  -L, --url URL              mqtt://[user[:pass]@]host[:port][/topic]\n"
-"                             (repeatable: brokers tried in turn)\n"
+"                             (repeatable: brokers tried in turn), or\n"
+"                             mqtt://@PROFILE[/topic]: a profile's broker\n"
 "  -i, --id ID                client id (default: program name and random hex)\n"
 "  -I, --id-prefix PREFIX     client id made of PREFIX and the process id\n"
 "  -k, --keepalive SECS       keepalive interval (default 60, 0 = off)\n"
 "  -V, --protocol-version V   311 or 5 (default 5, 3.1.1 if the broker\n"
 "                             has no MQTT 5)\n"
 "  -u, --username USER        user name\n"
-"  -P, --pw PASS              password (hidden from ps after parsing)\n"
+"  -P, --pw PASS              password (hidden from ps after parsing); -P -\n"
+"                             reads it from stdin, or prompts on a terminal\n"
 "      --password-file FILE   read the password from the first line of FILE\n"
+"      --password-command CMD the password is the first line CMD prints\n"
 "  -c, --no-clean             keep the session on the broker (needs -i)\n"
 "  -x, --session-expiry SECS  MQTT 5 session expiry interval (-1: never)\n"
 "  -q, --qos QOS              quality of service 0, 1 or 2 (default 0)\n"
@@ -609,6 +676,12 @@ void common_usage(FILE *f)
 "  -d, --debug                trace packets and state changes on stderr\n"
 "      --help                 show this help\n"
 "      --version              show the version\n"
+"\n"
+"Config file ($XDG_CONFIG_HOME/mq/config; see FILES in the manual):\n"
+"      --config FILE          read FILE instead\n"
+"      --no-config            read no config file\n"
+"      --profile NAME         use [profile NAME] (default $MQ_PROFILE)\n"
+"      --list-profiles        print the profile names and exit\n"
 "\n", f);
 	connect_usage(f);
 	fputc('\n', f);
@@ -617,7 +690,9 @@ void common_usage(FILE *f)
 	tls_usage(f);
 	fputs("\n"
 "Environment: MQTT_PASSWORD is the password when a user name (-u or in the\n"
-"URL) is given without -P or --password-file.\n"
+"URL) is given without -P, --password-file or --password-command; MQ_PROFILE\n"
+"is the profile when --profile is not given.\n"
+"Precedence: command line > environment > profile > default section.\n"
 "Exit status: 0 ok, 1 network or protocol error, 2 usage error, 3 refused\n"
 "by broker, 4 TLS failure, 5 timed out, 6 delivery incomplete, 7 kept in\n"
 "mqpub's spool.\n", f);

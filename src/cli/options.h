@@ -23,6 +23,8 @@ enum {
 	OPT_TLS_VERSION, OPT_CIPHERS, OPT_ALPN, OPT_PIN_SHA256,
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
 	OPT_QUIET, OPT_NODELAY, OPT_WS_PATH, OPT_WS_HEADER, OPT_STRICT,
+	OPT_CONFIG, OPT_NO_CONFIG, OPT_PROFILE, OPT_LIST_PROFILES,
+	OPT_PASSWORD_COMMAND, OPT_KEY_PASSWORD,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
@@ -78,6 +80,16 @@ typedef struct common_opts {
 	char client_id_buf[64];
 	argv_secret secrets[MAX_ARGV_SECRETS];   /* blanked after parsing */
 	size_t nsecrets;
+	/* config file and password sources (config.c, secret.c) */
+	char *password_command;      /* run by secret_resolve() */
+	bool password_stdin;         /* -P -: standard input or a prompt */
+	bool key_password_stdin;     /* --key-password - */
+	bool stdin_busy;             /* mqpub -s/-l read standard input */
+	bool in_config;              /* applying the config file */
+	struct {                     /* the password the config file gave */
+		char *password, *command;
+		bool has, from_stdin;
+	} cfg;
 } common_opts;
 
 #define TLS_LONG_OPTIONS                                                   \
@@ -88,6 +100,7 @@ typedef struct common_opts {
 	{ "cert", required_argument, NULL, OPT_CERT },                     \
 	{ "key", required_argument, NULL, OPT_KEY },                       \
 	{ "key-password-file", required_argument, NULL, OPT_KEY_PASSWORD_FILE }, \
+	{ "key-password", required_argument, NULL, OPT_KEY_PASSWORD },     \
 	{ "psk", required_argument, NULL, OPT_PSK },                       \
 	{ "psk-identity", required_argument, NULL, OPT_PSK_IDENTITY },     \
 	{ "tls-version", required_argument, NULL, OPT_TLS_VERSION },       \
@@ -136,6 +149,11 @@ typedef struct common_opts {
 	{ "ws-path", required_argument, NULL, OPT_WS_PATH },               \
 	{ "ws-header", required_argument, NULL, OPT_WS_HEADER },           \
 	{ "strict", no_argument, NULL, OPT_STRICT },                       \
+	{ "password-command", required_argument, NULL, OPT_PASSWORD_COMMAND }, \
+	{ "config", required_argument, NULL, OPT_CONFIG },                 \
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },                 \
+	{ "profile", required_argument, NULL, OPT_PROFILE },               \
+	{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },         \
 	TLS_LONG_OPTIONS,                                                  \
 	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \
@@ -212,7 +230,9 @@ const char *messages_word(unsigned long long n);
 void set_quiet(bool quiet);
 bool quiet_mode(void);
 
-/* Print "prog: fmt..." on stderr. */
+/* Print "prog: fmt..." on stderr; "prog: WHERE: fmt..." while
+ * errorf_where is set (the config file's "FILE:LINE: key"). */
+extern const char *errorf_where;
 void errorf(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

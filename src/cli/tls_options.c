@@ -198,6 +198,7 @@ void tls_usage(FILE *f)
 "      --cert FILE            client certificate (PEM)\n"
 "      --key FILE             client private key (PEM)\n"
 "      --key-password-file FILE  password of an encrypted --key\n"
+"      --key-password PASS    the same given directly; - reads stdin or prompts\n"
 "      --psk HEX              pre-shared key, in hex\n"
 "      --psk-identity ID      identity for --psk\n"
 "      --tls-version V        1.2 (or 1.3 where supported)\n"

@@ -399,3 +399,44 @@ complete_line() {
 	     <(grep -vE -- "-c mqsub -(s [tTvNCRE] |l (topic|filter-out|verbose|no-newline|count|no-retained|retained-only|exit-after-sub))" "$ROOT/completions/mqsub.fish" | sed -e 's/mqsub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) ||
 		fail "mqpub.fish and mqsub.fish differ on the options they share"
 }
+
+# The keys the config file parser accepts (config_keys[] in src/cli/config.c).
+config_keys() {
+	sed -n '/^const char \*const config_keys\[\]/,/NULL/p' "$ROOT/src/cli/config.c" |
+		grep -oE '"[a-z][a-z0-9-]*"' | tr -d '"' | sort -u
+}
+
+@test "every config file key is a long option of both tools and is in FILES of both man pages" {
+	local tool key missing= n
+	n=$(config_keys | wc -l)
+	[ "$n" -ge 20 ] || fail "found only $n config keys in src/cli/config.c"
+	for tool in mqpub mqsub; do
+		need_bin "$tool"
+		collect "$tool"
+		man_text "$tool" | sed -n '/^FILES/,/^EXIT STATUS/p' >"$BATS_TEST_TMPDIR/files"
+		grep -q 'profile' "$BATS_TEST_TMPDIR/files" || fail "$tool: no FILES section"
+		while read -r key; do
+			grep -qxF -- "--$key" "$BATS_TEST_TMPDIR/help.long" ||
+				missing="$missing $tool:--help:$key"
+			has_word "$BATS_TEST_TMPDIR/files" "$key" ||
+				missing="$missing $tool:FILES:$key"
+		done < <(config_keys)
+	done
+	[ -z "$missing" ] || fail "config keys not documented:$missing"
+}
+
+@test "the man pages' example config file is accepted by the parser" {
+	local tool
+	for tool in mqpub mqsub; do
+		need_bin "$tool"
+		man_text "$tool" | sed -n '/^FILES/,/^EXIT STATUS/p' |
+			sed -n '/^ *# every run/,/password-command/p' | sed 's/^ *//' >"$BATS_TEST_TMPDIR/config"
+		grep -q '^\[profile production\]' "$BATS_TEST_TMPDIR/config" || fail "$tool: example not found"
+		chmod 600 "$BATS_TEST_TMPDIR/config"
+		run --separate-stderr "$ROOT/build/bin/$tool" --config "$BATS_TEST_TMPDIR/config" --list-profiles
+		assert_success
+		assert_output "home
+staging
+production"
+	done
+}

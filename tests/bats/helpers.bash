@@ -34,6 +34,9 @@ common_setup() {
 	mkdir -p "$BROKER_DIR"
 	# -c keeps session state under $XDG_STATE_HOME/mq: keep it per test.
 	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
+	# No user's config file or profile: each test writes its own.
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+	unset MQ_PROFILE MQTT_PASSWORD
 	# A missing binary is a failure, not a skip: `make check` builds first.
 	[ -x "$MQPUB" ] || fail "mqpub not built ($MQPUB)"
 	[ -x "$MQSUB" ] || fail "mqsub not built ($MQSUB)"

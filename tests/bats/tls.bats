@@ -278,6 +278,25 @@ cc/x with-cert
 	assert_stderr_line mqpub "key-password-file"
 }
 
+@test "--key-password -: the key passphrase from standard input, or a prompt on a terminal" {
+	tls_broker_start server.crt "require_certificate true"
+	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+		--key "$CERTS/client-enc.key" --key-password - -t cc/x -m x < "$CERTS/client-enc.pass"
+	assert_success
+	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+		--key "$CERTS/client-enc.key" --key-password - -t cc/x -m x <<< wrong
+	assert_failure 2
+	assert_stderr_line mqpub "cannot read key '.*client-enc\.key': wrong password\?"
+	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+		--key "$CERTS/client-enc.key" --key-password "$(head -n 1 "$CERTS/client-enc.pass")" -t cc/x -m x
+	assert_success
+	run "$PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" answer "$(head -n 1 "$CERTS/client-enc.pass")" -- \
+		"$MQPUB" -h 127.0.0.1 -p "$TLS_PORT" --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+		--key "$CERTS/client-enc.key" --key-password - -t cc/x -m x
+	assert_success
+	assert_output --partial "key password for mqpub:"
+}
+
 @test "client certificate and key that do not match: exit 2" {
 	tls_broker_start server.crt
 	run --separate-stderr tpub --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
