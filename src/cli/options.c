@@ -509,8 +509,11 @@ static int state_path(common_opts *o)
 	}
 	char broker[600];
 	const mq_endpoint *ep = &o->endpoints[0];
-	snprintf(broker, sizeof broker, strchr(ep->host, ':') ? "@[%s]:%s" : "@%s:%s",
-		 ep->host, ep->port);
+	if (ep->unix_path)   /* --unix: the socket's path is the broker */
+		snprintf(broker, sizeof broker, "@unix:%s", ep->unix_path);
+	else
+		snprintf(broker, sizeof broker, strchr(ep->host, ':') ? "@[%s]:%s" : "@%s:%s",
+			 ep->host, ep->port ? ep->port : o->port);
 	size_t n = (size_t)snprintf(o->state_path, sizeof o->state_path, "%s/", dir);
 	n = state_name(o, n, o->client_id);
 	snprintf(o->state_path + n, sizeof o->state_path - n, ".state");

@@ -655,20 +655,21 @@ static bool v5_refused(const mq_client *c, int rc)
  * say why not.  Returns 0 to reconnect at once, or -MQ_E_NO_V5. */
 static int fall_back(mq_client *c)
 {
-	const mq_endpoint *ep = &c->cfg.endpoints[c->endpoint];
-	char line[300];
+	char line[300], name[160];
 
+	/* a unix: endpoint has no host:port; the name says what it is */
+	mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
 	link_down(c);
 	if (!c->session.cfg.version_fallback) {
 		snprintf(c->err, sizeof c->err, "connection refused by broker: "
-			 "%.150s:%.10s does not support MQTT 5 (-V 5 was given; "
-			 "-V 311 talks to it)", ep->host, ep->port);
+			 "%.150s does not support MQTT 5 (-V 5 was given; "
+			 "-V 311 talks to it)", name);
 		return -MQ_E_NO_V5;
 	}
 	if (c->cfg.needs_v5) {
 		snprintf(c->err, sizeof c->err, "connection refused by broker: "
-			 "%.100s:%.10s does not support MQTT 5, which %.120s needs",
-			 ep->host, ep->port, c->cfg.needs_v5);
+			 "%.100s does not support MQTT 5, which %.120s needs",
+			 name, c->cfg.needs_v5);
 		return -MQ_E_NO_V5;
 	}
 	int rc = mq_session_use_v311(&c->session);
@@ -678,8 +679,8 @@ static int fall_back(mq_client *c)
 	}
 	c->reader.version = MQ_V311;
 	if (c->session.ev.log) {
-		snprintf(line, sizeof line, "%.150s:%.10s does not support MQTT 5: "
-			 "using MQTT 3.1.1 for the rest of the run", ep->host, ep->port);
+		snprintf(line, sizeof line, "%.150s does not support MQTT 5: "
+			 "using MQTT 3.1.1 for the rest of the run", name);
 		c->session.ev.log(c->session.ev.ctx, line);
 	}
 	c->err[0] = '\0';
