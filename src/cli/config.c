@@ -114,7 +114,8 @@ static int read_file(cfg_file *c)
 	c->at_line_start = true;
 	int rc = ini_parse_stream(read_line, c, on_key, c);
 	struct stat st;
-	if (fstat(fileno(c->f), &st) == 0 && c->holds_password && (st.st_mode & 077))
+	if (fstat(fileno(c->f), &st) == 0 && c->holds_password &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)))
 		errorf(c->prog, "warning: %s holds a password and others can read it (chmod 600 it)",
 		       c->path);
 	fclose(c->f);
