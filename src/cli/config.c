@@ -37,6 +37,7 @@ typedef struct cfg_file {
 	char *profiles[MAX_PROFILES];
 	size_t nprofiles;
 	int line;                      /* of the line inih is handling */
+	int long_line, max_line;       /* the first line inih cannot hold */
 	bool at_line_start, failed, holds_password;
 	FILE *f;
 } cfg_file;
@@ -58,6 +59,10 @@ static char *read_line(char *str, int num, void *stream)
 		c->line++;
 	if (s)
 		c->at_line_start = *s && s[strlen(s) - 1] == '\n';
+	if (s && !c->at_line_start && !feof(c->f) && !c->long_line) {
+		c->long_line = c->line;
+		c->max_line = num - 2;
+	}
 	return s;
 }
 
@@ -114,10 +119,16 @@ static int read_file(cfg_file *c)
 	c->at_line_start = true;
 	int rc = ini_parse_stream(read_line, c, on_key, c);
 	struct stat st;
-	if (fstat(fileno(c->f), &st) == 0 && c->holds_password && (st.st_mode & 077))
+	if (fstat(fileno(c->f), &st) == 0 && c->holds_password &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)))
 		errorf(c->prog, "warning: %s holds a password and others can read it (chmod 600 it)",
 		       c->path);
 	fclose(c->f);
+	if (c->long_line && !c->failed) {
+		errorf(c->prog, "%s:%d: line longer than %d bytes", c->path, c->long_line,
+		       c->max_line);
+		return -1;
+	}
 	if (rc != 0 && !c->failed)
 		errorf(c->prog, "%s:%d: syntax error (expected [profile NAME] or key = value)",
 		       c->path, rc);

@@ -182,8 +182,8 @@ typedef struct tool_cli {
  * common ones; unknown options and stray arguments are usage errors.
  * Returns 0 to go on, or the exit code + 1 (so 1 means exit 0). */
 int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv);
-/* Overwrite the argv bytes that held a secret (-P, --pw, --psk, the
- * password of an -L URL) so ps(1) does not show them.  Only those bytes:
+/* Overwrite the argv bytes that held a secret (-P, --pw, --psk,
+ * --key-password, the password of an -L URL) so ps(1) does not show them.  Only those bytes:
  * every value was copied or used while parsing, and other values (a -m
  * payload, a topic) still point into argv. */
 void common_wipe_argv(common_opts *o);

@@ -155,6 +155,11 @@ qos = 1"
 	run --separate-stderr cpub -t a/x -m x
 	assert_failure 2
 	assert_stderr_line mqpub "$CONF:1: syntax error"
+	conf "qos = 1
+password-command = echo $(printf '%0300d' 0)"
+	run --separate-stderr cpub -t a/x -m x
+	assert_failure 2
+	assert_stderr_line mqpub "$CONF:2: line longer than [0-9]+ bytes"
 }
 
 @test "a profile without a file, or a missing --config file: exit 2" {

@@ -295,6 +295,12 @@ cc/x with-cert
 		--key "$CERTS/client-enc.key" --key-password - -t cc/x -m x
 	assert_success
 	assert_output --partial "key password for mqpub:"
+	# the passphrase given as a value is wiped from argv like -P
+	sub_bg "$T/out" -p "$TLS_PORT" --cafile "$CERTS/ca.crt" --cert "$CERTS/client.crt" \
+		--key "$CERTS/client-enc.key" --key-password "$(head -n 1 "$CERTS/client-enc.pass")" -t kp/x
+	grep -q kp/x "/proc/$SUB_PID/cmdline" || fail "not the mqsub process"
+	! grep -qF "$(head -n 1 "$CERTS/client-enc.pass")" "/proc/$SUB_PID/cmdline" ||
+		fail "key password visible in /proc/$SUB_PID/cmdline"
 }
 
 @test "client certificate and key that do not match: exit 2" {
