@@ -187,3 +187,37 @@ ws_stream() {
 	# the PUBLISH and DISCONNECT in binary frames (82)
 	grep -qE '^8a82' "$T/fake_ws.log" || fail "no pong first: $(cat "$T/fake_ws.log")"
 }
+
+@test "ws:// through SOCKS5 (microsocks) and wss:// through HTTP CONNECT (tinyproxy)" {
+	CERTS="$T/certs"
+	timeout 120 "$BATS_TEST_DIRNAME/gen-certs.sh" "$CERTS" > /dev/null
+	ws_start
+	local plain=$WS_PORT
+	ws_start --tls "$CERTS/server.crt" "$CERTS/server.key"
+	local tls=$WS_PORT socks http
+	socks=$(free_port)
+	microsocks -i 127.0.0.1 -p "$socks" > "$T/socks.log" 2>&1 &
+	bg_track $!
+	http=$(free_port)
+	printf 'Port %s\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 60\n' "$http" > "$T/tinyproxy.conf"
+	tinyproxy -d -c "$T/tinyproxy.conf" > "$T/tinyproxy.log" 2>&1 &
+	bg_track $!
+	for _ in $(seq 250); do port_open "$socks" && port_open "$http" && break; sleep 0.02; done
+	seq 1000 > "$T/in"
+	local url proxy tlsopt
+	for url in "ws://127.0.0.1:$plain/mqtt socks5://127.0.0.1:$socks" \
+		   "wss://localhost:$tls/mqtt http://127.0.0.1:$http"; do
+		proxy=${url#* }
+		url=${url% *}
+		tlsopt=()
+		[[ $url == wss* ]] && tlsopt=(--cafile "$CERTS/ca.crt")
+		"$MQSUB" -L "$url" "${tlsopt[@]}" --proxy "$proxy" -q 1 -t px/s -C 1000 > "$T/out" 2> "$T/err" &
+		local sub=$!
+		bg_track "$sub"
+		sleep 0.7
+		wpub -L "$url" "${tlsopt[@]}" --proxy "$proxy" -q 1 -t px/s -l < "$T/in" ||
+			fail "publish through $proxy failed"
+		wait_pid "$sub" 20 || fail "$url via $proxy: got $(wc -l < "$T/out") of 1000: $(cat "$T/err")"
+		cmp -s "$T/in" "$T/out" || fail "$url via $proxy: lines differ"
+	done
+}
