@@ -1,5 +1,6 @@
 // broker.mjs - aedes over WebSocket (ws), for the tests only.
 //   node broker.mjs PORT_FILE [--port N] [--tls CERT KEY] [--token TOKEN]
+//                   [--tcp TCP_PORT_FILE]
 // Listens on 127.0.0.1, port N (default 0: any); writes the port to
 // PORT_FILE once listening.  Only the "mqtt" subprotocol is agreed to.  With --token,
 // the upgrade needs "Authorization: Bearer TOKEN" (else 401).
@@ -13,11 +14,12 @@ const { WebSocketServer, createWebSocketStream } = require('ws');
 
 const args = process.argv.slice(2);
 const portFile = args[0];
-let tls = null, token = null, port = 0;
+let tls = null, token = null, port = 0, tcpFile = null;
 for (let i = 1; i < args.length; i++) {
   if (args[i] === '--tls') { tls = { cert: readFileSync(args[i + 1]), key: readFileSync(args[i + 2]) }; i += 2; }
   else if (args[i] === '--token') { token = args[++i]; }
   else if (args[i] === '--port') { port = Number(args[++i]); }
+  else if (args[i] === '--tcp') { tcpFile = args[++i]; }
 }
 
 const aedes = await Aedes.createBroker();
@@ -41,6 +43,11 @@ server.on('upgrade', (req, socket, head) => {
     aedes.handle(createWebSocketStream(ws));
   });
 });
+if (tcpFile) {   // the same broker over plain TCP, to compare (make bench)
+  const net = await import('node:net');
+  const tcp = net.createServer(aedes.handle);
+  tcp.listen(0, '127.0.0.1', () => writeFileSync(tcpFile, String(tcp.address().port)));
+}
 server.listen(port, '127.0.0.1', () => {
   writeFileSync(portFile, String(server.address().port));
 });
