@@ -7,6 +7,7 @@
 
 #include "exitcodes.h"
 #include "options.h"
+#include "format.h"
 #include "output.h"
 #include "run.h"
 
@@ -21,6 +22,8 @@ typedef struct sub_opts {
 	mq_bytes filter_out[MAX_FILTERS];
 	size_t nfilter_out;
 	bool verbose, no_newline, no_retained, retained_only, exit_after_sub;
+	mq_format format;            /* -F, compiled; nops 0 when not given */
+	bool has_format;
 	unsigned long count;         /* -C; 0 = unlimited */
 } sub_opts;
 
@@ -52,6 +55,8 @@ static void usage(FILE *f)
 "  -t, --topic FILTER         subscribe to FILTER (repeatable)\n"
 "  -T, --filter-out FILTER    do not print topics matching FILTER (repeatable)\n"
 "  -v, --verbose              print the topic, a space, then the payload\n"
+"  -F, --format FORMAT        print each message as FORMAT, mosquitto_sub's\n"
+"                             language: %t topic, %p payload, %I time...\n"
 "  -N, --no-newline           do not print a newline after each message\n"
 "  -C, --count N              exit after N messages\n"
 "  -R, --no-retained          skip retained (stale) messages\n"
@@ -74,6 +79,7 @@ static const struct option long_options[] = {
 	{ "no-retained", no_argument, NULL, 'R' },
 	{ "retained-only", no_argument, NULL, OPT_RETAINED_ONLY },
 	{ "exit-after-sub", no_argument, NULL, 'E' },
+	{ "format", required_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -99,6 +105,23 @@ static mq_bytes bytes_of(const char *s)
 	return (mq_bytes){ (const uint8_t *)s, strlen(s) };
 }
 
+/* -F: compiled once; a bad format is shown with a caret under the
+ * problem.  Returns 1 or -1. */
+static int compile_format(sub_opts *o, const char *arg)
+{
+	const char *why = NULL;
+	size_t at = 0;
+	if (o->has_format)
+		format_free(&o->format);
+	if (format_compile(&o->format, arg, &why, &at) < 0) {
+		errorf("mqsub", "bad -F format: %s at byte %zu:", why, at + 1);
+		fprintf(stderr, "  %s\n  %*s^\n", arg, (int)at, "");
+		return -1;
+	}
+	o->has_format = true;
+	return 1;
+}
+
 /* Returns 1 handled, 0 not ours, -1 error. */
 static int sub_option(void *tool, int opt, char *arg)
 {
@@ -120,6 +143,7 @@ static int sub_option(void *tool, int opt, char *arg)
 	case 'R': o->no_retained = true; break;
 	case OPT_RETAINED_ONLY: o->retained_only = true; break;
 	case 'E': o->exit_after_sub = true; break;
+	case 'F': return compile_format(o, arg);
 	default: return 0;
 	}
 	return 1;
@@ -148,7 +172,7 @@ static int check_sub_opts(sub_opts *o)
 static int parse_args(sub_opts *o, int argc, char **argv)
 {
 	common_defaults(&o->c, "mqsub", 0);
-	tool_cli cli = { "t:T:vNC:RE", long_options, sub_option, o, usage };
+	tool_cli cli = { "t:T:vNC:REF:", long_options, sub_option, o, usage };
 	int r = parse_command_line(&o->c, &cli, argc, argv);
 	if (r)
 		return r;
@@ -168,11 +192,16 @@ static bool filtered_out(const sub_opts *o, const mq_publish *p)
 static int print_message(sub_app *a, const mq_publish *p)
 {
 	int r = 0;
-	if (a->o->verbose) {
+	if (a->o->has_format) {   /* -F: the format alone, as mosquitto_sub */
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		r = format_print(&a->o->format, &a->out, p, &now);
+	} else if (a->o->verbose) {
 		r |= outbuf_put(&a->out, p->topic.ptr, p->topic.len);
 		r |= outbuf_put(&a->out, " ", 1);
 	}
-	r |= outbuf_put(&a->out, p->payload.ptr, p->payload.len);
+	if (!a->o->has_format)
+		r |= outbuf_put(&a->out, p->payload.ptr, p->payload.len);
 	if (!a->o->no_newline)
 		r |= outbuf_put(&a->out, "\n", 1);
 	return r;
