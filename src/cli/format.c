@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "format.h"
+#include "json_msg.h"
 
 #define MAX_OPS 512
 
-static const char FIELDS[] = "tplqrmxXIUACDEFPRS%";   /* after % */
+static const char FIELDS[] = "tplqrmxXIUjJACDEFPRS%";   /* after % */
 static const char MAXABLE[] = "tCIR";   /* may have a maximum width */
 
 static int add(mq_format *f, fmt_op op)
@@ -264,6 +265,7 @@ static int put_field(outbuf *o, const fmt_op *op, const mq_publish *p,
 	case 'm': return put_number(o, op, p->packet_id);
 	case 'x': case 'X': return put_hex(o, op, p->payload, op->field == 'X');
 	case 'I': case 'U': case '@': return put_time(o, op, now);
+	case 'j': case 'J': return json_mosquitto(o, p, now, op->field == 'J');
 	default: return put_v5(o, op, &p->props);
 	}
 }
@@ -271,10 +273,14 @@ static int put_field(outbuf *o, const fmt_op *op, const mq_publish *p,
 int format_print(const mq_format *f, outbuf *o, const mq_publish *p,
 		 const struct timespec *now)
 {
-	int r = 0;
+	int r = 0, not_json = 0;
 	for (size_t i = 0; i < f->nops && r == 0; i++) {
 		const fmt_op *op = &f->ops[i];
 		r = op->field ? put_field(o, op, p, now) : outbuf_put(o, f->lit + op->off, op->len);
+		if (r > 0) {   /* %J: the payload is not JSON */
+			not_json = 1;
+			r = 0;
+		}
 	}
-	return r;
+	return r < 0 ? -1 : not_json;
 }

@@ -2,7 +2,7 @@
  * into a list of literal runs and field operations, then run per message
  * with no parsing.
  *
- *   %t %p %l %q %r %m %x %X %I %U %%, MQTT 5: %A %C %D %E %F %P %R %S,
+ *   %t %p %l %q %r %m %x %X %I %U %j %J %%, MQTT 5: %A %C %D %E %F %P %R %S,
  *   flags 0 and -, a field width and (for %t %C %I %R) a maximum width;
  *   @c passes %c to strftime(3), @N is the nanoseconds; \n \t \r \v \a
  *   \e \0 \\ escapes.
@@ -35,8 +35,9 @@ typedef struct mq_format {
  * the problem in src (for a caret under it). */
 int format_compile(mq_format *f, const char *src, const char **why, size_t *at);
 void format_free(mq_format *f);
-/* Write one message.  now: its arrival time (CLOCK_REALTIME).  Returns 0
- * or -1 once the output failed or closed. */
+/* Write one message.  now: its arrival time (CLOCK_REALTIME).  Returns 0,
+ * 1 when a %J payload was not JSON (that field printed nothing), or -1
+ * once the output failed or closed. */
 int format_print(const mq_format *f, outbuf *o, const mq_publish *p,
 		 const struct timespec *now);
 

@@ -10,8 +10,10 @@
 #include "format.h"
 #include "output.h"
 #include "run.h"
+#include "sub_print.h"
 
-enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST };
+enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST, OPT_JSON, OPT_JSON_PAYLOAD, OPT_PRETTY,
+       OPT_HEX, OPT_BASE64, OPT_COLOR };
 
 #define MAX_FILTERS 1024
 
@@ -25,6 +27,10 @@ typedef struct sub_opts {
 	mq_format format;            /* -F, compiled; nops 0 when not given */
 	bool has_format;
 	unsigned long count;         /* -C; 0 = unlimited */
+	sub_print print;             /* -F, --json, --hex... (sub_print.h) */
+	bool fancy;                  /* print goes through sub_print */
+	char eol;                    /* '\n', or '\0' with -0 */
+	int color;                   /* --color: -1 auto, 0 never, 1 always */
 } sub_opts;
 
 /* --retained-only: the broker sends the retained messages right after
@@ -58,6 +64,12 @@ static void usage(FILE *f)
 "  -F, --format FORMAT        print each message as FORMAT, mosquitto_sub's\n"
 "                             language: %t topic, %p payload, %I time...\n"
 "  -N, --no-newline           do not print a newline after each message\n"
+"  -0, --null                 end each message with a NUL, not a newline\n"
+"      --json                 one JSON object per message and line\n"
+"      --json-payload MODE    auto, json, string or base64 (default auto)\n"
+"      --hex, --base64        print the payload in hex or base64\n"
+"      --pretty               indent JSON payloads and --json objects\n"
+"      --color[=WHEN]         colour the topic: auto, always or never\n"
 "  -C, --count N              exit after N messages\n"
 "  -R, --no-retained          skip retained (stale) messages\n"
 "      --retained-only        print the retained messages, exit once they\n"
@@ -80,6 +92,13 @@ static const struct option long_options[] = {
 	{ "retained-only", no_argument, NULL, OPT_RETAINED_ONLY },
 	{ "exit-after-sub", no_argument, NULL, 'E' },
 	{ "format", required_argument, NULL, 'F' },
+	{ "null", no_argument, NULL, '0' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "json-payload", required_argument, NULL, OPT_JSON_PAYLOAD },
+	{ "pretty", no_argument, NULL, OPT_PRETTY },
+	{ "hex", no_argument, NULL, OPT_HEX },
+	{ "base64", no_argument, NULL, OPT_BASE64 },
+	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -122,6 +141,37 @@ static int compile_format(sub_opts *o, const char *arg)
 	return 1;
 }
 
+/* The output options (sub_print.h).  Returns 1 handled, 0 not ours, -1
+ * error. */
+static int output_option(sub_opts *o, int opt, const char *arg)
+{
+	int v;
+	switch (opt) {
+	case '0': o->eol = '\0'; break;
+	case OPT_JSON: o->print.json = true; break;
+	case OPT_JSON_PAYLOAD:
+		if ((v = json_payload_parse(arg)) < 0) {
+			errorf("mqsub", "bad --json-payload '%s': auto, json, string or base64", arg);
+			return -1;
+		}
+		o->print.json_payload = (json_payload)v;
+		break;
+	case OPT_PRETTY: o->print.pretty = true; break;
+	case OPT_HEX: o->print.enc = ENC_HEX; break;
+	case OPT_BASE64: o->print.enc = ENC_BASE64; break;
+	case OPT_COLOR:
+		if ((v = !arg ? 1 : !strcmp(arg, "auto") ? -1 : !strcmp(arg, "always") ? 1
+			 : !strcmp(arg, "never") ? 0 : 2) == 2) {
+			errorf("mqsub", "bad --color '%s': auto, always or never", arg);
+			return -1;
+		}
+		o->color = v;
+		break;
+	default: return 0;
+	}
+	return 1;
+}
+
 /* Returns 1 handled, 0 not ours, -1 error. */
 static int sub_option(void *tool, int opt, char *arg)
 {
@@ -144,9 +194,28 @@ static int sub_option(void *tool, int opt, char *arg)
 	case OPT_RETAINED_ONLY: o->retained_only = true; break;
 	case 'E': o->exit_after_sub = true; break;
 	case 'F': return compile_format(o, arg);
-	default: return 0;
+	default: return output_option(o, opt, arg);
 	}
 	return 1;
+}
+
+/* The output options that cannot go together; colour decided. */
+static int check_output_opts(sub_opts *o)
+{
+	sub_print *p = &o->print;
+	const char *clash = o->has_format && p->json ? "-F and --json"
+		: (o->has_format || p->json) && p->enc != ENC_RAW ? "--hex/--base64 and -F or --json"
+		: o->has_format && p->pretty ? "--pretty and -F" : NULL;
+	if (clash) {
+		errorf("mqsub", "%s cannot be used together", clash);
+		return -1;
+	}
+	p->format = o->has_format ? &o->format : NULL;
+	p->verbose = o->verbose;
+	p->color = o->color > 0 || (o->color < 0 && output_color_auto(STDOUT_FILENO));
+	p->color &= o->verbose && !o->has_format && !p->json;
+	o->fancy = sub_print_fancy(p);
+	return 0;
 }
 
 static int check_sub_opts(sub_opts *o)
@@ -165,6 +234,8 @@ static int check_sub_opts(sub_opts *o)
 	}
 	for (size_t i = 0; i < o->nsubs; i++)
 		o->subs[i].options = o->c.qos;
+	if (check_output_opts(o) < 0)
+		return -1;
 	return common_finish(&o->c);
 }
 
@@ -172,7 +243,9 @@ static int check_sub_opts(sub_opts *o)
 static int parse_args(sub_opts *o, int argc, char **argv)
 {
 	common_defaults(&o->c, "mqsub", 0);
-	tool_cli cli = { "t:T:vNC:REF:", long_options, sub_option, o, usage };
+	o->eol = '\n';
+	o->color = -1;
+	tool_cli cli = { "t:T:vNC:REF:0", long_options, sub_option, o, usage };
 	int r = parse_command_line(&o->c, &cli, argc, argv);
 	if (r)
 		return r;
@@ -192,18 +265,17 @@ static bool filtered_out(const sub_opts *o, const mq_publish *p)
 static int print_message(sub_app *a, const mq_publish *p)
 {
 	int r = 0;
-	if (a->o->has_format) {   /* -F: the format alone, as mosquitto_sub */
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		r = format_print(&a->o->format, &a->out, p, &now);
-	} else if (a->o->verbose) {
-		r |= outbuf_put(&a->out, p->topic.ptr, p->topic.len);
-		r |= outbuf_put(&a->out, " ", 1);
-	}
-	if (!a->o->has_format)
+	if (a->o->fancy) {   /* -F, --json, --hex... */
+		r = sub_print_message(&a->o->print, &a->out, p);
+	} else {
+		if (a->o->verbose) {
+			r |= outbuf_put(&a->out, p->topic.ptr, p->topic.len);
+			r |= outbuf_put(&a->out, " ", 1);
+		}
 		r |= outbuf_put(&a->out, p->payload.ptr, p->payload.len);
+	}
 	if (!a->o->no_newline)
-		r |= outbuf_put(&a->out, "\n", 1);
+		r |= outbuf_put(&a->out, &a->o->eol, 1);
 	return r;
 }
 
