@@ -20,7 +20,7 @@ int json_payload_parse(const char *s)
 /* A tiny writer that knows commas and, with pretty, the indent. */
 typedef struct jw {
 	outbuf *o;
-	bool pretty, first;
+	bool pretty, color, first;
 	int depth;
 	int r;
 } jw;
@@ -64,10 +64,17 @@ static void item(jw *w)
 	indent(w);
 }
 
+#define KEY_COLOR "\033[1;34m"   /* bold blue, as the topic of -v */
+#define END_COLOR "\033[0m"
+
 static void key(jw *w, const char *k)
 {
 	item(w);
+	if (w->color)
+		put(w, KEY_COLOR, sizeof KEY_COLOR - 1);
 	w->r |= json_put_string(w->o, (const uint8_t *)k, strlen(k));
+	if (w->color)
+		put(w, END_COLOR, sizeof END_COLOR - 1);
 	put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
 }
 
@@ -174,9 +181,10 @@ static void payload(jw *w, mq_bytes b, json_payload mode)
 }
 
 int json_message(outbuf *o, const mq_publish *p, const struct timespec *now,
-		 json_payload mode, bool pretty)
+		 const json_style_opts *st)
 {
-	jw w = { .o = o, .pretty = pretty };
+	jw w = { .o = o, .pretty = st->pretty, .color = st->color };
+	json_payload mode = st->payload;
 	char t[32];
 	open_(&w, '{');
 	key(&w, "time");

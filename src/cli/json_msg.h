@@ -19,9 +19,15 @@ typedef enum json_payload {
 /* Parse auto|json|string|base64; -1 if none of them. */
 int json_payload_parse(const char *s);
 
-/* --json: one object, no newline after it.  v5: the link is MQTT 5. */
+/* --json: one object, no newline after it. */
+typedef struct json_style_opts {
+	json_payload payload;
+	bool pretty;       /* indented, over several lines */
+	bool color;        /* keys in colour (a terminal) */
+} json_style_opts;
+
 int json_message(outbuf *o, const mq_publish *p, const struct timespec *now,
-		 json_payload mode, bool pretty);
+		 const json_style_opts *st);
 /* %j (parsed false) and %J (parsed true), as mosquitto_sub 2.0 prints
  * them; a payload that is not JSON prints nothing for %J and returns 1. */
 int json_mosquitto(outbuf *o, const mq_publish *p, const struct timespec *now,

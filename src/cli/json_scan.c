@@ -1,7 +1,6 @@
 /* json_scan.c - check and rewrite JSON text (see json_scan.h).  A
  * recursive descent over RFC 8259 §2-§7; with o NULL it only checks. */
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,8 +189,8 @@ static size_t digits(jscan *s)
 	return k;
 }
 
-/* cJSON's print_number: an integer as %d, else %1.15g, or %1.17g when
- * that does not read back the same. */
+/* cJSON 1.7.15's print_number: %1.15g, or %1.17g when that does not
+ * read back the same (within DBL_EPSILON); null for infinities. */
 static void cjson_number(jscan *s, const uint8_t *t, size_t n)
 {
 	char b[64];
@@ -200,12 +199,9 @@ static void cjson_number(jscan *s, const uint8_t *t, size_t n)
 	memcpy(b, t, n);
 	b[n] = '\0';
 	double d = strtod(b, NULL), back;
-	int vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
 	int len;
 	if (isnan(d) || isinf(d))
 		len = snprintf(b, sizeof b, "null");
-	else if (d == (double)vi)
-		len = snprintf(b, sizeof b, "%d", vi);
 	else {
 		len = snprintf(b, sizeof b, "%1.15g", d);
 		back = strtod(b, NULL);

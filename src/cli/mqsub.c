@@ -154,7 +154,7 @@ static int output_option(sub_opts *o, int opt, const char *arg)
 			errorf("mqsub", "bad --json-payload '%s': auto, json, string or base64", arg);
 			return -1;
 		}
-		o->print.json_payload = (json_payload)v;
+		o->print.js.payload = (json_payload)v;
 		break;
 	case OPT_PRETTY: o->print.pretty = true; break;
 	case OPT_HEX: o->print.enc = ENC_HEX; break;
@@ -213,7 +213,9 @@ static int check_output_opts(sub_opts *o)
 	p->format = o->has_format ? &o->format : NULL;
 	p->verbose = o->verbose;
 	p->color = o->color > 0 || (o->color < 0 && output_color_auto(STDOUT_FILENO));
-	p->color &= o->verbose && !o->has_format && !p->json;
+	p->color &= (o->verbose && !o->has_format) || p->json;
+	p->js.pretty = p->pretty;
+	p->js.color = p->color;
 	o->fancy = sub_print_fancy(p);
 	return 0;
 }

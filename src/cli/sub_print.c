@@ -67,7 +67,7 @@ int sub_print_message(const sub_print *s, outbuf *o, const mq_publish *p)
 	if (s->format)
 		return formatted(s, o, p, &now);
 	if (s->json)
-		return json_message(o, p, &now, s->json_payload, s->pretty);
+		return json_message(o, p, &now, &s->js);
 	int r = s->verbose ? topic(s, o, p->topic) : 0;
 	return r | payload(s, o, p->payload);
 }

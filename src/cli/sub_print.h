@@ -17,7 +17,7 @@ typedef enum payload_enc { ENC_RAW, ENC_HEX, ENC_BASE64 } payload_enc;
 typedef struct sub_print {
 	const mq_format *format;   /* -F, or NULL */
 	bool json;                 /* --json */
-	json_payload json_payload; /* --json-payload */
+	json_style_opts js;        /* --json-payload, --pretty, colour */
 	bool pretty;               /* --pretty */
 	bool verbose;              /* -v */
 	bool color;                /* colour the topic (and --json keys) */
