@@ -450,7 +450,10 @@ persistent_session() {
 		wait_pid "$catpid" 5 || fail "reader did not end"
 		# The next run of the same session gets every line not written.
 		run --separate-stderr sub -c -i "full-$sig" -q 1 -t s/pipe -W 3
-		cat "$T/first" - <<<"$output" | sort -u | grep -c . > "$T/count" || true
+		# A pipe takes part of a write: the last line of the first run
+		# may be cut short. Only whole lines count; that message comes again.
+		{ head -n "$(wc -l < "$T/first")" "$T/first"; printf '%s\n' "$output"; } |
+			sort -u | grep -c . > "$T/count" || true
 		[ "$(cat "$T/count")" -eq 400 ] ||
 			fail "SIG$sig: $(cat "$T/count") of 400 lines, first run wrote $(wc -l < "$T/first")"
 	done
