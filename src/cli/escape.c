@@ -28,6 +28,28 @@ size_t utf8_sequence(const unsigned char *p, size_t n)
 	return len;
 }
 
+size_t utf8_put(unsigned char *b, long cp)
+{
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (unsigned char)(0xC0 | cp >> 6);
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xE0 | cp >> 12);
+		n = 3;
+	} else {
+		b[0] = (unsigned char)(0xF0 | cp >> 18);
+		n = 4;
+	}
+	for (size_t k = 1; k < n; k++)
+		b[k] = (unsigned char)(0x80 | ((cp >> (6 * (n - 1 - k))) & 0x3F));
+	return n;
+}
+
 void fput_escaped(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

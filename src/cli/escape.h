@@ -9,6 +9,9 @@
 
 /* Length of the well-formed UTF-8 sequence (RFC 3629) at p, or 0. */
 size_t utf8_sequence(const unsigned char *p, size_t n);
+/* Encode code point cp (below 0x110000, not a surrogate) as UTF-8 into
+ * b[0..4); returns the length. */
+size_t utf8_put(unsigned char *b, long cp);
 /* Write s[0..n) to f, escaped. */
 void fput_escaped(FILE *f, const char *s, size_t n);
 

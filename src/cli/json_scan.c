@@ -89,30 +89,15 @@ static long unicode_escape(const jscan *s, size_t i, size_t *len)
 static void cjson_codepoint(jscan *s, long cp, bool *end)
 {
 	uint8_t b[4];
-	size_t n;
 	if (cp == 0) {
 		*end = true;
 		return;
 	}
-	if (cp < 0x80) {
-		b[0] = (uint8_t)cp;
-		if (s->o)
-			s->r |= json_put_body_cjson(s->o, b, 1);
-		return;
-	}
-	if (cp < 0x800) {
-		b[0] = (uint8_t)(0xC0 | cp >> 6);
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (uint8_t)(0xE0 | cp >> 12);
-		n = 3;
-	} else {
-		b[0] = (uint8_t)(0xF0 | cp >> 18);
-		n = 4;
-	}
-	for (size_t k = 1; k < n; k++)
-		b[k] = (uint8_t)(0x80 | ((cp >> (6 * (n - 1 - k))) & 0x3F));
-	out(s, b, n);
+	size_t n = utf8_put(b, cp);
+	if (n == 1 && s->o)
+		s->r |= json_put_body_cjson(s->o, b, 1);
+	else if (n > 1)
+		out(s, b, n);
 }
 
 /* One escape sequence at s->i (after the backslash); cJSON style writes
@@ -333,6 +318,38 @@ bool json_valid_nonstring(const uint8_t *p, size_t n)
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
 	return i < n && p[i] != '"' && json_valid(p, n);
+}
+
+bool json_scan_value(const uint8_t *p, size_t n, size_t *pos)
+{
+	jscan s = { .p = p, .n = n, .i = *pos };
+	bool ok = value(&s);
+	*pos = s.i;
+	return ok;
+}
+
+size_t json_string_decode(const uint8_t *p, size_t n, uint8_t *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	jscan s = { .p = p, .n = n };
+	size_t k = 0;
+	for (size_t i = 1; i + 1 < n; ) {
+		if (p[i] != '\\') {
+			out[k++] = p[i++];
+			continue;
+		}
+		const char *e = strchr(from, p[i + 1]);
+		if (p[i + 1] != 'u' && e) {
+			out[k++] = (uint8_t)to[e - from];
+			i += 2;
+			continue;
+		}
+		size_t len;
+		long cp = unicode_escape(&s, i + 2, &len);
+		i += 2 + len;
+		k += utf8_put(out + k, cp);
+	}
+	return k;
 }
 
 int json_write(outbuf *o, const uint8_t *p, size_t n, json_style style, int indent)

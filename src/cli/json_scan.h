@@ -27,4 +27,12 @@ bool json_valid_nonstring(const uint8_t *p, size_t n);
  * indent: the pretty indent level it starts at.  Returns 0 or -1. */
 int json_write(outbuf *o, const uint8_t *p, size_t n, json_style style, int indent);
 
+/* Scan one JSON value at p[*pos] (and the whitespace around it) in
+ * p[0..n).  True with *pos after it; false with *pos where it went wrong. */
+bool json_scan_value(const uint8_t *p, size_t n, size_t *pos);
+/* Decode the string token p[0..n) (quotes included, checked by
+ * json_scan_value) into out, at most n - 2 bytes: escapes replaced,
+ * \u0000 included.  Returns the length. */
+size_t json_string_decode(const uint8_t *p, size_t n, uint8_t *out);
+
 #endif

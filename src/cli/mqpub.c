@@ -13,7 +13,8 @@ enum {
 	OPT_TOPIC_LINES, OPT_TOPIC_SEP, OPT_SKIP_BAD, OPT_REPEAT,
 	OPT_REPEAT_DELAY, OPT_RATE, OPT_USER_PROPERTY, OPT_CONTENT_TYPE,
 	OPT_RESPONSE_TOPIC, OPT_CORRELATION_DATA, OPT_MESSAGE_EXPIRY,
-	OPT_PAYLOAD_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS
+	OPT_PAYLOAD_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_REPLAY,
+	OPT_SPEED
 };
 
 
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 "usage: mqpub -t TOPIC (-m MSG | -f FILE | -s | -l | -n) [-q QOS] [-r]\n"
 "             [-h HOST] [-p PORT] [-L URL] [options]\n"
 "       mqpub --topic-lines [-q QOS] [-r] [options]\n"
+"       mqpub --json [--replay [--speed F]] [-t TOPIC] [-q QOS] [-r] [options]\n"
 "\n"
 "Publish MQTT messages.\n"
 "\n"
@@ -37,6 +39,12 @@ static void usage(FILE *f)
 "      --topic-lines          send each line of stdin, TOPIC<TAB>PAYLOAD, to\n"
 "                             its own topic\n"
 "      --topic-sep STR        separator for --topic-lines (default TAB)\n"
+"      --json                 send each line of stdin, a JSON object as\n"
+"                             mqsub --json writes them; -t, -q, -r for\n"
+"                             what a line leaves out\n"
+"      --replay               with --json: send each line at its \"time\",\n"
+"                             spaced as recorded\n"
+"      --speed F              replay F times as fast (e.g. 10, 0.5)\n"
 "      --skip-bad             report a bad line and go on (default: stop)\n"
 "      --repeat N             send the -m/-f/-s/-n message N times\n"
 "      --repeat-delay SECS    seconds between repeats (e.g. 0.5)\n"
@@ -93,6 +101,9 @@ static const struct option long_options[] = {
 	{ "payload-format", required_argument, NULL, OPT_PAYLOAD_FORMAT },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "replay", no_argument, NULL, OPT_REPLAY },
+	{ "speed", required_argument, NULL, OPT_SPEED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -137,6 +148,18 @@ static int pace_option(pub_opts *o, int opt, const char *arg)
 	}
 }
 
+/* --speed: a decimal above 0 and at most 1000000. */
+static int parse_speed(const char *arg, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* Returns 1 handled, 0 not ours, -1 error. */
 static int pub_option(void *tool, int opt, char *arg)
 {
@@ -166,6 +189,15 @@ static int pub_option(void *tool, int opt, char *arg)
 		o->topic_sep = arg;
 		break;
 	case OPT_SKIP_BAD: o->skip_bad = true; break;
+	case OPT_JSON: set_mode(o, MODE_JSON); break;
+	case OPT_REPLAY: o->replay = true; break;
+	case OPT_SPEED:
+		if (parse_speed(arg, &o->speed) < 0) {
+			errorf("mqpub", "bad value for --speed: '%s' (a number above 0, "
+			       "at most 1000000)", arg);
+			return -1;
+		}
+		break;
 	case OPT_PROGRESS: o->progress = 1; break;
 	case OPT_NO_PROGRESS: o->progress = 0; break;
 	case OPT_SPOOL_MAX:
@@ -184,20 +216,28 @@ static int check_input_opts(pub_opts *o)
 	const char *why = NULL;
 	bool single = o->mode == MODE_MESSAGE || o->mode == MODE_FILE ||
 		      o->mode == MODE_STDIN || o->mode == MODE_NULL;
-	bool lines = o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES;
+	bool lines = o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES ||
+		     o->mode == MODE_JSON;
 	if (o->mode == MODE_TOPIC_LINES && o->topic)
 		why = "--topic-lines takes the topic from each line: drop -t";
 	else if (o->topic_sep && o->mode != MODE_TOPIC_LINES)
 		why = "--topic-sep needs --topic-lines";
 	else if (o->skip_bad && !lines)
-		why = "--skip-bad needs -l or --topic-lines";
+		why = "--skip-bad needs -l, --topic-lines or --json";
+	else if (o->replay && o->mode != MODE_JSON)
+		why = "--replay needs --json";
+	else if (o->speed > 0 && !o->replay)
+		why = "--speed needs --replay";
+	else if (o->replay && (o->rate_given || o->delay_given))
+		why = "give --replay or --rate, not both";
 	else if (o->repeat && !single)
 		why = "--repeat needs one message: -m, -f, -s or -n";
 	else if (o->delay_given && !o->repeat)
 		why = "--repeat-delay needs --repeat";
 	else if (o->delay_given && o->rate_given)
 		why = "give --rate or --repeat-delay, not both";
-	else if (o->spool_dir && (o->mode == MODE_TOPIC_LINES || o->repeat || o->props.first))
+	else if (o->spool_dir && (o->mode == MODE_TOPIC_LINES || o->mode == MODE_JSON ||
+				  o->repeat || o->props.first))
 		why = "--spool takes -m, -f, -s, -l or -n, without --repeat or MQTT 5 properties";
 	if (why) {
 		errorf("mqpub", "%s", why);
@@ -220,12 +260,15 @@ static int check_pub_opts(pub_opts *o)
 	if (!o->topic && o->mode != MODE_TOPIC_LINES)
 		o->topic = o->c.url_topic;
 	if (o->mode_count > 1) {
-		errorf("mqpub", "give only one of -m, -f, -s, -l, -n, --topic-lines");
+		errorf("mqpub", "give only one of -m, -f, -s, -l, -n, --topic-lines, --json");
 		return -1;
 	}
 	if (check_input_opts(o) < 0)
 		return -1;
-	if (o->mode == MODE_TOPIC_LINES)
+	if (o->replay && o->speed == 0)
+		o->speed = 1;
+	o->c.stdin_busy = o->mode == MODE_STDIN || reads_lines(o);
+	if (o->mode == MODE_TOPIC_LINES || (o->mode == MODE_JSON && !o->topic))
 		return common_finish(&o->c);
 	if (o->flush && !o->spool_dir) {
 		errorf("mqpub", "--flush needs --spool DIR");
@@ -249,10 +292,9 @@ static int check_pub_opts(pub_opts *o)
 		return -1;
 	}
 	if (o->mode_count == 0 && !o->flush) {
-		errorf("mqpub", "nothing to send: give one of -m, -f, -s, -l, -n, --topic-lines");
+		errorf("mqpub", "nothing to send: give one of -m, -f, -s, -l, -n, --topic-lines, --json");
 		return -1;
 	}
-	o->c.stdin_busy = o->mode == MODE_STDIN || o->mode == MODE_LINES;
 	return common_finish(&o->c);
 }
 
@@ -275,7 +317,7 @@ static int parse_args(pub_opts *o, int argc, char **argv)
 static bool input_unsent(const pub_app *a)
 {
 	if (reads_lines(a->o))
-		return a->lines.start < a->lines.end;
+		return a->held || a->lines.start < a->lines.end;
 	return !a->single_sent;
 }
 
@@ -283,9 +325,8 @@ static bool input_unsent(const pub_app *a)
  * did not all go well. */
 static int pub_result(pub_app *a, mq_client *c, int rc)
 {
-	unsigned long long missing = a->published - a->acked - a->refused;
-	if (a->msg.qos == 0)
-		missing = 0;
+	unsigned long long missing = a->published - a->published_q0 - a->acked -
+				     a->refused;
 	if (a->publish_error) {
 		errorf("mqpub", "cannot publish to '%.*s': %s", (int)a->msg.topic.len,
 		       (const char *)a->msg.topic.ptr, mq_strerror(a->publish_error));
@@ -335,7 +376,7 @@ static int check_stdin(const pub_opts *o, int closed_fds)
 	if (reads_stdin && (closed_fds & 1)) {
 		errorf("mqpub", "standard input is closed: nothing to read for %s",
 		       o->mode == MODE_STDIN ? "-s" : o->mode == MODE_LINES ? "-l"
-		       : "--topic-lines");
+		       : o->mode == MODE_JSON ? "--json" : "--topic-lines");
 		return -1;
 	}
 	return 0;
@@ -376,7 +417,7 @@ int main(int argc, char **argv)
 	mq_session_config sc;
 	mq_client_config cc;
 	common_session_config(&o.c, &sc);
-	sc.topic_aliases = o.mode == MODE_TOPIC_LINES;
+	sc.topic_aliases = o.mode == MODE_TOPIC_LINES || o.mode == MODE_JSON;
 	common_client_config(&o.c, &cc);
 	cc.deadline_ms = deadline;
 	mq_session_events ev = { .ctx = &a, .delivered = on_delivered };
@@ -411,6 +452,7 @@ int main(int argc, char **argv)
 		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);
 	linereader_free(&a.lines);
+	json_in_free(&a.json);
 	if (o.mode != MODE_MESSAGE)
 		free(a.whole);
 	spool_close(&a.sp);

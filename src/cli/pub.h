@@ -5,6 +5,7 @@
 #define MQ_PUB_H
 
 #include "input.h"
+#include "json_in.h"
 #include "options.h"
 #include "pace.h"
 #include "progress.h"
@@ -13,7 +14,7 @@
 #include "spool.h"
 
 enum pub_mode { MODE_NONE, MODE_MESSAGE, MODE_FILE, MODE_STDIN, MODE_LINES,
-		MODE_NULL, MODE_TOPIC_LINES };
+		MODE_NULL, MODE_TOPIC_LINES, MODE_JSON };
 
 typedef struct pub_opts {
 	common_opts c;
@@ -31,6 +32,8 @@ typedef struct pub_opts {
 	uint64_t interval_ns;        /* --rate or --repeat-delay; 0: none */
 	bool rate_given, delay_given;
 	int progress;                /* --progress 1, --no-progress 0, else -1 */
+	bool replay;                 /* --replay: at the lines' "time" */
+	double speed;                /* --speed: replay this many times faster */
 	pub_props props;
 } pub_opts;
 
@@ -47,9 +50,17 @@ typedef struct pub_app {
 	unsigned long long bad_lines;
 	bool input_stopped;          /* a bad line ended the input */
 	unsigned long repeats_sent;
+	bool held;                   /* a line taken, waiting for room or time */
+	mq_bytes line_payload;       /* its payload */
+	json_in json;                /* --json: the line read */
+	mq_props line_props;         /* --json: its properties over the command line's */
+	bool replay_started;         /* --replay: the first line's time... */
+	int64_t replay_first_ms;
+	uint64_t replay_start_ns;    /* ...and when it went */
 	pacer pace;
 	unsigned long long input_bytes;   /* taken from the input so far */
 	unsigned long long published, acked, refused;
+	unsigned long long published_q0;   /* of published, at QoS 0 */
 	uint8_t last_refusal;
 	int publish_error;           /* -MQ_E_* from mq_session_publish */
 	spool sp;                    /* --spool: what is sent comes from here */
@@ -75,6 +86,17 @@ void start_progress(const pub_app *a);
  * after saying why. */
 int load_payload(pub_app *a);
 progress_counts pub_counts(const pub_app *a);
+
+/* pub_json.c: --json.  Read one line into a->msg and a->line_payload;
+ * returns 0, or -1 with *why (perhaps written into detail). */
+int json_take_line(pub_app *a, const uint8_t *line, size_t len,
+		   const char **why, char *detail, size_t detail_len);
+/* Can the line taken go over this connection?  False with *why when it
+ * has MQTT 5 properties and the broker speaks 3.1.1. */
+bool json_line_fits(const pub_app *a, const mq_client *c, const char **why);
+/* --replay: is the held line due; when (mq_now_ms), UINT64_MAX if none. */
+bool replay_ready(pub_app *a);
+uint64_t replay_due_ms(pub_app *a);
 
 /* pub_spool.c: --spool.  Lock the spool and store this run's messages
  * before sending any; returns 0 or an exit code. */

@@ -12,7 +12,8 @@
 
 bool reads_lines(const pub_opts *o)
 {
-	return o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES;
+	return o->mode == MODE_LINES || o->mode == MODE_TOPIC_LINES ||
+	       o->mode == MODE_JSON;
 }
 
 void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
@@ -53,6 +54,7 @@ static int publish_one(pub_app *a, mq_client *c, const uint8_t *p, size_t n)
 	if (a->pace.interval_ns)
 		pacer_sent(&a->pace, pace_now_ns());
 	a->published++;
+	a->published_q0 += a->msg.qos == 0;
 	return 1;
 }
 
@@ -67,25 +69,31 @@ static void bad_line(pub_app *a, const char *why)
 		a->input_stopped = true;
 }
 
-/* Turn an input line into a->msg.topic and the payload.  Returns 0, or
+/* Turn an input line into a->msg and a->line_payload.  Returns 0, or
  * -1 for a bad line (reported). */
-static int take_line(pub_app *a, const uint8_t *line, size_t len,
-		     const uint8_t **payload, size_t *plen)
+static int take_line(pub_app *a, const uint8_t *line, size_t len)
 {
 	const char *why = NULL;
-	*payload = line;
-	*plen = len;
+	char detail[160];
+	a->line_payload = (mq_bytes){ line, len };
+	if (a->o->mode == MODE_JSON) {
+		if (json_take_line(a, line, len, &why, detail, sizeof detail) == 0)
+			return 0;
+		bad_line(a, why);
+		return -1;
+	}
 	if (a->o->mode == MODE_TOPIC_LINES) {
 		const char *sep = a->o->topic_sep ? a->o->topic_sep : "\t";
 		const uint8_t *topic;
 		size_t tlen;
 		if (split_topic_line(line, len, sep, strlen(sep), &topic, &tlen,
-				     payload, plen, &why) == 0) {
+				     &a->line_payload.ptr, &a->line_payload.len, &why) == 0) {
 			a->msg.topic = (mq_bytes){ topic, tlen };
 			a->msg.topic_checked = true;   /* split_topic_line did */
 		}
 	}
-	if (!why && a->o->props.utf8_payload && mq_utf8_check(*payload, *plen) < 0)
+	if (!why && a->o->props.utf8_payload &&
+	    mq_utf8_check(a->line_payload.ptr, a->line_payload.len) < 0)
 		why = "payload not valid UTF-8 (--payload-format utf8)";
 	if (!why)
 		return 0;
@@ -93,26 +101,53 @@ static int take_line(pub_app *a, const uint8_t *line, size_t len,
 	return -1;
 }
 
-/* -l and --topic-lines: one message per line, while there is room. */
-static int pump_lines(pub_app *a, mq_client *c, bool readable)
+/* Take the next line into a->held.  Returns 1 held, 0 when more input is
+ * needed (or none is left). */
+static int hold_next_line(pub_app *a)
 {
-	if (readable && linereader_fill(&a->lines) < 0)
-		return -MQ_E_APP_STOP;
+	const uint8_t *line;
+	size_t len;
 	while (!a->input_stopped) {
-		if (!may_publish(a, c, a->msg.qos)) {
-			a->lines_need_input = false;
-			return 0;
-		}
-		const uint8_t *line, *payload;
-		size_t len, plen;
 		if (!linereader_next(&a->lines, &line, &len)) {
 			a->lines_need_input = !a->lines.eof;
 			return 0;
 		}
 		a->line_no++;
 		a->input_bytes += len + 1;
-		if (take_line(a, line, len, &payload, &plen) == 0 &&
-		    publish_one(a, c, payload, plen) < 0)
+		if (take_line(a, line, len) == 0) {
+			a->held = true;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* -l, --topic-lines and --json: one message per line, while there is
+ * room.  -l and --topic-lines take a line only when it can go at once;
+ * --json reads a line first (its QoS and time say when it can go). */
+static int pump_lines(pub_app *a, mq_client *c, bool readable)
+{
+	const char *why;
+	bool json = a->o->mode == MODE_JSON;
+	if (readable && linereader_fill(&a->lines) < 0)
+		return -MQ_E_APP_STOP;
+	while (!a->input_stopped) {
+		if (!json && !may_publish(a, c, a->msg.qos)) {
+			a->lines_need_input = false;
+			return 0;
+		}
+		if (!a->held && !hold_next_line(a))
+			return 0;
+		if (json && (!may_publish(a, c, a->msg.qos) || !replay_ready(a))) {
+			a->lines_need_input = false;
+			return 0;
+		}
+		a->held = false;
+		if (json && !json_line_fits(a, c, &why)) {
+			bad_line(a, why);
+			continue;
+		}
+		if (publish_one(a, c, a->line_payload.ptr, a->line_payload.len) < 0)
 			return -MQ_E_APP_STOP;
 	}
 	return 0;
@@ -189,7 +224,7 @@ bool pub_done(void *ctx, mq_client *c)
 	if (a->spooling)
 		return a->spool_next == a->sp.nmsgs;
 	if (reads_lines(a->o))
-		return linereader_done(&a->lines) || a->input_stopped;
+		return (linereader_done(&a->lines) && !a->held) || a->input_stopped;
 	return a->single_sent;
 }
 
@@ -198,7 +233,8 @@ uint64_t pub_wakeup(void *ctx)
 {
 	pub_app *a = ctx;
 	uint64_t pace = pacer_due_ms(&a->pace), show = progress_due_ms();
-	return pace < show ? pace : show;
+	uint64_t replay = replay_due_ms(a), t = pace < show ? pace : show;
+	return replay < t ? replay : t;
 }
 
 /* Progress by default when lines come from a regular file, whose size
