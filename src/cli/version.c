@@ -12,10 +12,10 @@ void print_version(FILE *f, const char *prog)
 	fputs("MQTT: 3.1.1, 5.0 (default 5.0)\n", f);
 	fprintf(f, "TLS: %s, linked statically; TLS %s\n", mq_tls_library(),
 		mq_tls_versions());
-	fputs("Transports: tcp, tls, unix, socks5, socks5h, http-connect\n", f);
+	fputs("Transports: tcp, tls, unix, ws, wss, socks5, socks5h, http-connect\n", f);
 	fprintf(f, "Features: %s\n", strcmp(prog, "mqpub") == 0
-		? "state-dir spool topic-lines topic-aliases rate repeat progress mqtt5-properties"
-		: "state-dir mqtt5-properties");
+		? "state-dir spool topic-lines json-lines replay topic-aliases rate repeat progress mqtt5-properties"
+		: "state-dir format json-lines hex base64 color mqtt5-properties");
 #if defined(__VERSION__)
 	fprintf(f, "Built with: %s%s\n",
 #if defined(__clang__)

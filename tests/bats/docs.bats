@@ -291,7 +291,7 @@ check_synopsis() {
 		# what a bug report needs, one per line
 		assert_line --regexp '^MQTT: 3\.1\.1, 5\.0'
 		assert_line --regexp '^TLS: mbed TLS [0-9]+\.[0-9]+\.[0-9]+, linked statically; TLS 1\.2'
-		assert_line --regexp '^Transports: tcp, tls, unix, socks5, socks5h, http-connect$'
+		assert_line --regexp '^Transports: tcp, tls, unix, ws, wss, socks5, socks5h, http-connect$'
 		assert_line --regexp '^Features: '
 	done
 }
@@ -395,7 +395,7 @@ complete_line() {
 	[ -z "$(grep -vF "'(__fish_complete_directories (commandline -ct))'" <<<"$output")" ] ||
 		fail "fish directory completions differ: $output"
 	# the options both tools share are completed alike
-	diff <(grep -vE -- "-c mqpub -(s [tmfslnr] |l (topic|message|file|stdin|null|retain|spool|flush|topic-|skip-bad|repeat|rate|user-property|content-type|response-topic|correlation-data|message-expiry|payload-format|progress|no-progress))" "$ROOT/completions/mqpub.fish" | sed -e 's/mqpub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) \
+	diff <(grep -vE -- "-c mqpub -(s [tmfslnr] |l (topic|message|file|stdin|null|retain|spool|flush|topic-|skip-bad|repeat|rate|user-property|content-type|response-topic|correlation-data|message-expiry|payload-format|progress|no-progress|json|replay|speed))" "$ROOT/completions/mqpub.fish" | sed -e 's/mqpub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) \
 	     <(grep -vE -- "-c mqsub -(s [tTvNCREF0] |l (topic|filter-out|verbose|no-newline|count|no-retained|retained-only|exit-after-sub|format|json|hex|base64|pretty|color))" "$ROOT/completions/mqsub.fish" | sed -e 's/mqsub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) ||
 		fail "mqpub.fish and mqsub.fish differ on the options they share"
 }
