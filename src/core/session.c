@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
-
-/* Where an outbound QoS 1/2 message stands (mq_slot.stage). */
-enum { STAGE_FREE, STAGE_PUBACK, STAGE_PUBREC, STAGE_PUBCOMP };
+#include "session_internal.h"
 
 #define PUBLISH_DUP 0x08          /* fixed header DUP flag (§3.3.1.1) */
 #define MAX_PACKET_ID 65535u
@@ -58,12 +55,12 @@ static void bit_set(uint8_t *map, uint16_t id)
 	map[id >> 3] |= (uint8_t)(1u << (id & 7));
 }
 
-static void bit_clear(uint8_t *map, uint16_t id)
+void sess_bit_clear(uint8_t *map, uint16_t id)
 {
 	map[id >> 3] &= (uint8_t)~(1u << (id & 7));
 }
 
-static bool is_v5(const mq_session *s)
+bool sess_is_v5(const mq_session *s)
 {
 	return s->cfg.version == MQ_V5;
 }
@@ -73,7 +70,7 @@ static size_t ring_size(const mq_session *s)
 	return s->cfg.max_inflight ? s->cfg.max_inflight : 1;
 }
 
-static size_t out_pending(const mq_session *s)
+size_t sess_out_pending(const mq_session *s)
 {
 	return s->out_len - s->out_start;
 }
@@ -90,7 +87,7 @@ static void reset_limits(mq_session *s)
 		mq_alias_reset(s->aliases, 0);
 }
 
-static void trace(mq_session *s, bool outgoing, const mq_packet *p)
+void sess_trace(mq_session *s, bool outgoing, const mq_packet *p)
 {
 	if (s->ev.trace)
 		s->ev.trace(s->ev.ctx, outgoing, p);
@@ -147,9 +144,9 @@ void mq_session_free(mq_session *s)
 
 /* Room for n more bytes at out + out_len (compacting, then doubling), or
  * NULL when out of memory.  Nothing is committed. */
-static uint8_t *out_reserve(mq_session *s, size_t n)
+uint8_t *sess_out_reserve(mq_session *s, size_t n)
 {
-	size_t pending = out_pending(s), cap;
+	size_t pending = sess_out_pending(s), cap;
 	uint8_t *p;
 
 	if (s->out_cap - s->out_len >= n)
@@ -176,40 +173,28 @@ static uint8_t *out_reserve(mq_session *s, size_t n)
 }
 
 /* Encode p onto the output and trace it. */
-static int queue_packet(mq_session *s, const mq_packet *p)
+int sess_queue_packet(mq_session *s, const mq_packet *p)
 {
 	long n = mq_encoded_length(s->cfg.version, p);
 	uint8_t *dst;
 
 	if (n < 0)
 		return (int)n;
-	dst = out_reserve(s, (size_t)n);
+	dst = sess_out_reserve(s, (size_t)n);
 	if (!dst)
 		return -MQ_E_NOMEM;
 	n = mq_encode(dst, (size_t)n, s->cfg.version, p);
 	if (n < 0)
 		return (int)n;
 	s->out_len += (size_t)n;
-	trace(s, true, p);
-	return 0;
-}
-
-/* A QoS 0 PUBLISH written from the template. */
-static int queue_template(mq_session *s, const mq_packet *p, size_t len)
-{
-	uint8_t *dst = out_reserve(s, len);
-
-	if (!dst)
-		return -MQ_E_NOMEM;
-	s->out_len += mq_pubtmpl_write(&s->tmpl, dst, 0, p->u.publish.payload);
-	trace(s, true, p);
+	sess_trace(s, true, p);
 	return 0;
 }
 
 /* Copy an encoded packet onto the output and trace it. */
 static int queue_bytes(mq_session *s, const uint8_t *buf, size_t len)
 {
-	uint8_t *dst = out_reserve(s, len);
+	uint8_t *dst = sess_out_reserve(s, len);
 
 	if (!dst)
 		return -MQ_E_NOMEM;
@@ -226,18 +211,18 @@ static int queue_ack(mq_session *s, uint8_t type, uint16_t id, uint8_t reason)
 
 	p.u.ack.packet_id = id;
 	p.u.ack.reason = reason;
-	return queue_packet(s, &p);
+	return sess_queue_packet(s, &p);
 }
 
 const uint8_t *mq_session_output(const mq_session *s, size_t *len)
 {
-	*len = out_pending(s);
+	*len = sess_out_pending(s);
 	return *len ? s->out + s->out_start : NULL;
 }
 
 void mq_session_written(mq_session *s, size_t n, uint64_t now_ms)
 {
-	size_t pending = out_pending(s);
+	size_t pending = sess_out_pending(s);
 
 	if (n > pending)
 		n = pending;
@@ -258,7 +243,7 @@ void mq_session_written(mq_session *s, size_t n, uint64_t now_ms)
 
 /* Reserve an outbound packet id not in use (1..65535, wrapping), or 0
  * when every one is taken. */
-static uint16_t id_alloc(mq_session *s)
+uint16_t sess_id_alloc(mq_session *s)
 {
 	uint16_t id = s->next_id ? s->next_id : 1;
 	unsigned i;
@@ -277,7 +262,7 @@ static uint16_t id_alloc(mq_session *s)
 }
 
 /* Allocate the ring and the id map at the first QoS 1/2 publish. */
-static int ring_alloc(mq_session *s)
+int sess_ring_alloc(mq_session *s)
 {
 	if (s->slots)
 		return 0;
@@ -311,7 +296,7 @@ static mq_slot *slot_find(mq_session *s, uint16_t id)
 }
 
 /* Grow a slot's buffer to hold n bytes; kept for reuse. */
-static int slot_reserve(mq_slot *slot, size_t n)
+int sess_slot_reserve(mq_slot *slot, size_t n)
 {
 	size_t cap = slot->cap ? slot->cap : 64;
 	uint8_t *p;
@@ -332,7 +317,7 @@ static int slot_reserve(mq_slot *slot, size_t n)
 }
 
 /* Room for one more QoS 1/2 message on the wire and in the ring? */
-static bool window_open(const mq_session *s)
+bool sess_window_open(const mq_session *s)
 {
 	return s->live < s->window && s->slot_count < ring_size(s) &&
 	       s->unsent == 0;
@@ -370,7 +355,7 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	uint64_t tag = slot->tag;
 	int rc = 0;
 
-	bit_clear(s->ids_out, slot->packet_id);
+	sess_bit_clear(s->ids_out, slot->packet_id);
 	s->changes++;
 	if (!slot->sent)
 		s->unsent--;
@@ -474,7 +459,7 @@ int mq_session_connect(mq_session *s, uint64_t now_ms)
 		mq_session_link_lost(s);
 	reset_limits(s);
 	connect_packet(s, &p);
-	rc = queue_packet(s, &p);
+	rc = sess_queue_packet(s, &p);
 	if (rc < 0)
 		return rc;
 	s->last_read_ms = s->last_write_ms = now_ms;
@@ -490,7 +475,7 @@ void mq_session_link_lost(mq_session *s)
 	s->out_start = s->out_len = 0;
 	s->ping_outstanding = false;
 	for (i = 0; i < s->pending_sub_count; i++)
-		bit_clear(s->ids_out, s->pending_subs[i].packet_id);
+		sess_bit_clear(s->ids_out, s->pending_subs[i].packet_id);
 	if (s->pending_sub_count)
 		s->subs_resend = true;
 	s->pending_sub_count = 0;
@@ -515,7 +500,7 @@ int mq_session_disconnect(mq_session *s, uint8_t reason, uint64_t now_ms)
 	if (s->state == MQ_S_DISCONNECTED || s->state == MQ_S_CLOSING)
 		return 0;
 	p.u.disconnect.reason = reason;
-	rc = queue_packet(s, &p);
+	rc = sess_queue_packet(s, &p);
 	if (rc < 0)
 		return rc;
 	set_state(s, MQ_S_CLOSING);
@@ -536,15 +521,15 @@ static int send_subscribe(mq_session *s)
 		return 0;
 	if (s->pending_sub_count == MQ_MAX_PENDING_SUBS)
 		return -MQ_E_INFLIGHT_FULL;
-	id = id_alloc(s);
+	id = sess_id_alloc(s);
 	if (!id)
 		return -MQ_E_INFLIGHT_FULL;
 	p.u.subscribe.packet_id = id;
 	p.u.subscribe.entries = s->subs;
 	p.u.subscribe.count = s->sub_count;
-	rc = queue_packet(s, &p);
+	rc = sess_queue_packet(s, &p);
 	if (rc < 0) {
-		bit_clear(s->ids_out, id);
+		sess_bit_clear(s->ids_out, id);
 		return rc;
 	}
 	ps = &s->pending_subs[s->pending_sub_count++];
@@ -576,162 +561,6 @@ int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
 		return 0;
 	}
 	return send_subscribe(s);
-}
-
-/* ---- publishing ----------------------------------------------------------- */
-
-bool mq_session_can_publish(const mq_session *s, uint8_t qos)
-{
-	if (s->state != MQ_S_CONNECTED || out_pending(s) > MQ_OUT_HIGH_WATER)
-		return false;
-	return qos == 0 || window_open(s);
-}
-
-static int publish_check(const mq_session *s, const mq_message *m,
-			 bool topic_known)
-{
-	if (s->state != MQ_S_CONNECTED || out_pending(s) > MQ_OUT_HIGH_WATER)
-		return -MQ_E_WOULD_BLOCK;
-	if (m->qos > 2 || m->qos > s->broker_max_qos)
-		return -MQ_E_BAD_QOS;
-	if (m->retain && !s->broker_retain_available)
-		return -MQ_E_PROTOCOL;
-	if (!topic_known && !m->topic_checked && mq_topic_check(m->topic.ptr, m->topic.len) < 0)
-		return -MQ_E_BAD_TOPIC;
-	if (m->qos > 0 && !window_open(s))
-		return -MQ_E_INFLIGHT_FULL;
-	return 0;
-}
-
-/* Encoded size of the PUBLISH, checked against the broker's limit. */
-static long publish_length(const mq_session *s, const mq_packet *p,
-			   bool fast)
-{
-	long len = fast ? (long)mq_pubtmpl_length(&s->tmpl, p->u.publish.payload.len)
-			: mq_encoded_length(s->cfg.version, p);
-
-	if (len == 0)
-		return -MQ_E_PACKET_TOO_LARGE;
-
-	if (len < 0)
-		return len;
-	if (s->broker_max_packet && (uint64_t)len > s->broker_max_packet)
-		return -MQ_E_PACKET_TOO_LARGE;
-	return len;
-}
-
-/* 5.0 §3.3.2.3.4: the PUBLISH as sent on this connection, with a topic
- * alias (and no topic once the broker knows the alias).  Returns false
- * when it goes as it is. */
-static bool alias_wire(mq_session *s, const mq_packet *p, mq_packet *wire)
-{
-	bool known;
-	uint16_t a = s->aliases ? mq_alias_get(s->aliases, p->u.publish.topic, &known) : 0;
-	if (!a)
-		return false;
-	*wire = *p;
-	wire->u.publish.props.present |= MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
-	wire->u.publish.props.topic_alias = a;
-	if (known)
-		wire->u.publish.topic = (mq_bytes){ NULL, 0 };
-	return true;
-}
-
-/* Write the slot's packet onto the output: its bytes, or the aliased
- * form of the same PUBLISH (wire; the slot keeps the full one, valid for a
- * re-send on any later connection). */
-static int slot_to_output(mq_session *s, const mq_slot *slot, mq_packet *wire)
-{
-	if (!wire) {
-		memcpy(s->out + s->out_len, slot->buf, slot->len);
-		s->out_len += slot->len;
-		return 0;
-	}
-	wire->u.publish.packet_id = slot->packet_id;
-	return queue_packet(s, wire);
-}
-
-/* QoS 1/2: encode into the next slot, then copy onto the output. */
-static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast,
-			mq_packet *wire)
-{
-	mq_slot *slot;
-	size_t pos;
-	uint16_t id;
-	long n;
-	int rc = ring_alloc(s);
-
-	if (rc < 0)
-		return rc;
-	pos = (s->slot_head + s->slot_count) % s->slot_cap;
-	slot = &s->slots[pos];
-	if (slot_reserve(slot, len) < 0 || !out_reserve(s, len))
-		return -MQ_E_NOMEM;
-	id = id_alloc(s);
-	if (!id)
-		return -MQ_E_INFLIGHT_FULL;
-	p->u.publish.packet_id = id;
-	n = fast ? (long)mq_pubtmpl_write(&s->tmpl, slot->buf, id, p->u.publish.payload)
-		 : mq_encode(slot->buf, slot->cap, s->cfg.version, p);
-	if (n < 0) {
-		bit_clear(s->ids_out, id);
-		return (int)n;
-	}
-	slot->tag = s->next_tag;
-	slot->packet_id = id;
-	slot->qos = p->u.publish.qos;
-	slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
-	slot->sent = true;
-	slot->len = (size_t)n;
-	s->id_slot[id] = (uint16_t)pos;
-	s->slot_count++;
-	s->live++;
-	s->changes++;
-	if (!wire)
-		trace(s, true, p);
-	return slot_to_output(s, slot, wire);
-}
-
-long long mq_session_publish(mq_session *s, const mq_message *m,
-			     uint64_t now_ms)
-{
-	mq_packet p = { .type = MQ_PUBLISH };
-	long len;
-	int rc;
-
-	(void)now_ms;
-	p.u.publish.qos = m->qos;
-	p.u.publish.retain = m->retain;
-	p.u.publish.topic = m->topic;
-	p.u.publish.payload = m->payload;
-	p.u.publish.packet_id = m->qos ? 1 : 0;   /* sized like the real id */
-	if (m->props && is_v5(s))
-		p.u.publish.props = *m->props;
-	bool fast = mq_pubtmpl_match(&s->tmpl, s->cfg.version, &p.u.publish);
-	rc = publish_check(s, m, fast);
-	if (rc < 0)
-		return rc;
-	/* A new template pays off for a run of one topic; a stream that
-	 * changes topic every message (--topic-lines) would build one each
-	 * time for nothing: after a miss, try again only every 64th. */
-	if (fast)
-		s->tmpl_misses = 0;
-	else if (mq_pubtmpl_eligible(&p.u.publish) && (s->tmpl_misses++ & 63) == 0)
-		fast = mq_pubtmpl_build(&s->tmpl, s->cfg.version, &p.u.publish) == 0;
-	len = publish_length(s, &p, fast);
-	if (len < 0)
-		return len;
-	mq_packet wire;
-	bool aliased = alias_wire(s, &p, &wire);
-	if (m->qos)
-		rc = publish_slot(s, &p, (size_t)len, fast, aliased ? &wire : NULL);
-	else if (aliased)
-		rc = queue_packet(s, &wire);
-	else
-		rc = fast ? queue_template(s, &p, (size_t)len) : queue_packet(s, &p);
-	if (rc < 0)
-		return rc;
-	return (long long)s->next_tag++;
 }
 
 /* ---- inbound packets ------------------------------------------------------ */
@@ -803,7 +632,7 @@ static int on_connack(mq_session *s, const mq_connack *ack)
 		return -MQ_E_REFUSED;
 	if (ack->session_present && s->cfg.clean_start)
 		return -MQ_E_PROTOCOL;   /* 3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1 */
-	if (is_v5(s) && (rc = connack_props(s, &ack->props)) < 0)
+	if (sess_is_v5(s) && (rc = connack_props(s, &ack->props)) < 0)
 		return rc;
 	set_state(s, MQ_S_CONNECTED);
 	if (!ack->session_present)
@@ -828,7 +657,7 @@ static int on_publish(mq_session *s, const mq_publish *pub)
 {
 	int rc;
 
-	if (is_v5(s) && (pub->topic.len == 0 ||
+	if (sess_is_v5(s) && (pub->topic.len == 0 ||
 	    (pub->props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS))))
 		return -MQ_E_TOPIC_ALIAS;   /* we allow no aliases (max 0) */
 	if (pub->qos > 0 && pub->packet_id == 0)
@@ -851,11 +680,11 @@ static int on_pubrel(mq_session *s, const mq_ack *a)
 {
 	uint8_t reason = 0;
 
-	if (!bit_get(s->ids_in_qos2, a->packet_id) && is_v5(s))
+	if (!bit_get(s->ids_in_qos2, a->packet_id) && sess_is_v5(s))
 		reason = RC_PACKET_ID_NOT_FOUND;
 	if (bit_get(s->ids_in_qos2, a->packet_id))
 		s->changes++;
-	bit_clear(s->ids_in_qos2, a->packet_id);
+	sess_bit_clear(s->ids_in_qos2, a->packet_id);
 	return queue_ack(s, MQ_PUBCOMP, a->packet_id, reason);
 }
 
@@ -874,7 +703,7 @@ static int on_stray_ack(mq_session *s, const mq_ack *a, uint8_t type)
 	}
 	if (type != MQ_PUBREC)
 		return 0;
-	return queue_ack(s, MQ_PUBREL, a->packet_id, is_v5(s) ? 0x92 : 0);
+	return queue_ack(s, MQ_PUBREL, a->packet_id, sess_is_v5(s) ? 0x92 : 0);
 }
 
 /* A PUBACK for a QoS 2 message not yet PUBRECed: brokers that grant at
@@ -946,7 +775,7 @@ static int on_suback(mq_session *s, const mq_suback *ack)
 		return -MQ_E_BAD_PACKET_ID;
 	if (ack->reasons.len != s->pending_subs[i].count)
 		return -MQ_E_PROTOCOL;
-	bit_clear(s->ids_out, ack->packet_id);
+	sess_bit_clear(s->ids_out, ack->packet_id);
 	memmove(&s->pending_subs[i], &s->pending_subs[i + 1],
 		(s->pending_sub_count - i - 1) * sizeof s->pending_subs[0]);
 	s->pending_sub_count--;
@@ -978,11 +807,11 @@ static int dispatch(mq_session *s, const mq_packet *p)
 		s->ping_outstanding = false;
 		return 0;
 	case MQ_DISCONNECT:
-		if (is_v5(s))
+		if (sess_is_v5(s))
 			return on_disconnect(s, &p->u.disconnect);
 		break;
 	case MQ_AUTH:
-		if (is_v5(s))
+		if (sess_is_v5(s))
 			return -MQ_E_PROTOCOL;   /* no extended authentication */
 		break;
 	}
@@ -993,12 +822,12 @@ int mq_session_handle(mq_session *s, const mq_packet *p, uint64_t now_ms)
 {
 	(void)now_ms;
 	s->reason_string = (mq_bytes){ NULL, 0 };
-	trace(s, false, p);
+	sess_trace(s, false, p);
 	switch (s->state) {
 	case MQ_S_CONNECTING:
 		if (p->type == MQ_CONNACK)
 			return on_connack(s, &p->u.connack);
-		if (p->type == MQ_AUTH && is_v5(s))
+		if (p->type == MQ_AUTH && sess_is_v5(s))
 			return -MQ_E_PROTOCOL;
 		return -MQ_E_UNEXPECTED_PACKET;
 	case MQ_S_CONNECTED:
@@ -1044,7 +873,7 @@ int mq_session_tick(mq_session *s, uint64_t now_ms)
 		return 0;
 	if (s->ping_outstanding)
 		return -MQ_E_KEEPALIVE;
-	rc = queue_packet(s, &p);
+	rc = sess_queue_packet(s, &p);
 	if (rc < 0)
 		return rc;
 	s->ping_outstanding = true;
@@ -1072,7 +901,7 @@ bool mq_session_slot_next(const mq_session *s, size_t *pos, mq_stored_slot *out)
 int mq_session_restore(mq_session *s, const mq_stored_slot *m)
 {
 	mq_packet p;
-	int rc = ring_alloc(s);
+	int rc = sess_ring_alloc(s);
 
 	if (rc < 0)
 		return rc;
@@ -1086,7 +915,7 @@ int mq_session_restore(mq_session *s, const mq_stored_slot *m)
 		return -MQ_E_MALFORMED;
 	size_t pos = (s->slot_head + s->slot_count) % s->slot_cap;
 	mq_slot *slot = &s->slots[pos];
-	if (slot_reserve(slot, m->packet.len) < 0)
+	if (sess_slot_reserve(slot, m->packet.len) < 0)
 		return -MQ_E_NOMEM;
 	memcpy(slot->buf, m->packet.ptr, m->packet.len);
 	slot->buf[0] |= PUBLISH_DUP;   /* it may have reached the broker */

@@ -1,0 +1,31 @@
+/* session_internal.h - what session.c shares with the other parts of the
+ * session (publish.c): the output buffer, the slot ring, packet ids.
+ * Not part of the session's interface. */
+#ifndef MQ_SESSION_INTERNAL_H
+#define MQ_SESSION_INTERNAL_H
+
+#include "session.h"
+
+/* Where an outbound QoS 1/2 message stands (mq_slot.stage). */
+enum { STAGE_FREE, STAGE_PUBACK, STAGE_PUBREC, STAGE_PUBCOMP };
+
+bool sess_is_v5(const mq_session *s);
+void sess_bit_clear(uint8_t *map, uint16_t id);
+/* Bytes queued and not yet written. */
+size_t sess_out_pending(const mq_session *s);
+/* Room for n more bytes at out + out_len (compacting, then doubling), or
+ * NULL when out of memory.  Nothing is committed. */
+uint8_t *sess_out_reserve(mq_session *s, size_t n);
+/* Encode p onto the output and trace it.  Returns 0 or -MQ_E_*. */
+int sess_queue_packet(mq_session *s, const mq_packet *p);
+void sess_trace(mq_session *s, bool outgoing, const mq_packet *p);
+/* An outbound packet id not in use, reserved; 0 when all are taken. */
+uint16_t sess_id_alloc(mq_session *s);
+/* The ring and the id map, allocated at the first QoS 1/2 publish. */
+int sess_ring_alloc(mq_session *s);
+/* Grow a slot's buffer to hold n bytes; kept for reuse. */
+int sess_slot_reserve(mq_slot *slot, size_t n);
+/* Room for one more QoS 1/2 message on the wire and in the ring? */
+bool sess_window_open(const mq_session *s);
+
+#endif
