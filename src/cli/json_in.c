@@ -146,7 +146,8 @@ static int walk_object(reader *r, span v, const char *const *keys,
 		size_t len = k.end - k.start;
 		len = len <= sizeof name ? json_string_decode(r->p + k.start, len, name) : 0;
 		int key = 0;
-		while (keys[key] && (strlen(keys[key]) != len || memcmp(keys[key], name, len)))
+		while (keys[key] && (strncmp(keys[key], (const char *)name, len) ||
+				     keys[key][len]))
 			key++;
 		if (!keys[key])
 			return fail(r, k.start, "unknown key");
@@ -333,8 +334,10 @@ int json_in_read(json_in *j, const uint8_t *line, size_t len,
 	if (!json_scan_value(line, len, &end) || end != len)
 		rc = fail(&r, end, "not valid JSON");
 	else {
-		size_t next;
-		span v = value_at(&r, 0, &next);
+		/* the line is one value: no need to scan it again for its span */
+		span v = { skip_ws(&r, 0), len };
+		while (is_ws(line[v.end - 1]))
+			v.end--;
 		rc = walk_object(&r, v, top_keys, top_member);
 		if (rc == 0 && !(r.seen & (1u << K_PAYLOAD | 1u << K_PAYLOAD_BASE64)))
 			rc = fail(&r, v.start, "no payload (give \"payload\" or \"payload_base64\")");

@@ -130,6 +130,33 @@ static bool escape_seq(jscan *s, bool *end)
 	return true;
 }
 
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Does the ASCII word w hold a byte below b (b <= 0x80)? */
+static bool word_below(uint64_t w, uint8_t b)
+{
+	return ((w - ONES * b) & ~w & HIGHS) != 0;
+}
+
+/* The end of a run of plain string bytes at p[i..n): printable ASCII but
+ * '"' and '\\', eight at a time while it lasts (a payload is mostly
+ * that). */
+static size_t plain_run(const uint8_t *p, size_t i, size_t n)
+{
+	while (n - i >= 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if ((w & HIGHS) || word_below(w, 0x20) ||
+		    word_below(w ^ (ONES * '"'), 1) || word_below(w ^ (ONES * '\\'), 1))
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 /* RFC 8259 §7: a string, its raw bytes well-formed UTF-8. */
 static bool string(jscan *s)
 {
@@ -137,7 +164,7 @@ static bool string(jscan *s)
 	s->i++;
 	out(s, "\"", 1);
 	size_t run = s->i;
-	while (s->i < s->n) {
+	while ((s->i = plain_run(s->p, s->i, s->n)) < s->n) {
 		uint8_t c = s->p[s->i];
 		if (c == '"' || c == '\\') {
 			if (!end)
@@ -334,8 +361,12 @@ size_t json_string_decode(const uint8_t *p, size_t n, uint8_t *out)
 	jscan s = { .p = p, .n = n };
 	size_t k = 0;
 	for (size_t i = 1; i + 1 < n; ) {
-		if (p[i] != '\\') {
-			out[k++] = p[i++];
+		if (p[i] != '\\') {   /* up to the next escape, at once */
+			const uint8_t *e = memchr(p + i, '\\', n - 1 - i);
+			size_t run = e ? (size_t)(e - p) - i : n - 1 - i;
+			memcpy(out + k, p + i, run);
+			k += run;
+			i += run;
 			continue;
 		}
 		const char *e = strchr(from, p[i + 1]);

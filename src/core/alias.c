@@ -7,6 +7,7 @@ void mq_alias_reset(mq_alias_table *t, uint16_t broker_max)
 {
 	t->cap = broker_max < MQ_ALIAS_MAX ? broker_max : MQ_ALIAS_MAX;
 	t->count = 0;
+	t->oldest = t->clock;
 }
 
 /* FNV-1a: cheap, and only a first filter before memcmp. */
@@ -25,15 +26,21 @@ static uint32_t hash_of(mq_bytes b)
  * whole plus an alias; this way the first topics keep theirs and the
  * others go plain.  Returns t->cap when none is to be replaced. */
 #define STALE 4
-static uint16_t victim(const mq_alias_table *t)
+static uint16_t victim(mq_alias_table *t)
 {
+	uint64_t stale = (uint64_t)STALE * t->cap;
 	if (t->count < t->cap)
 		return t->count;
+	/* t->oldest never passes the oldest entry's clock: while even it is
+	 * recent, nothing is stale, and no scan is needed */
+	if (t->clock - t->oldest <= stale)
+		return t->cap;
 	uint16_t v = 0;
 	for (uint16_t i = 1; i < t->count; i++)
 		if (t->e[i].used < t->e[v].used)
 			v = i;
-	return t->clock - t->e[v].used > (uint64_t)STALE * t->cap ? v : t->cap;
+	t->oldest = t->e[v].used;
+	return t->clock - t->oldest > stale ? v : t->cap;
 }
 
 uint16_t mq_alias_get(mq_alias_table *t, mq_bytes topic, bool *known)

@@ -25,6 +25,7 @@ typedef struct mq_alias_table {
 	uint16_t cap;                /* usable on this connection */
 	uint16_t count;
 	uint64_t clock;
+	uint64_t oldest;             /* at most the oldest entry's clock */
 	uint64_t saved;              /* topic bytes not sent, over all connections */
 	mq_alias_entry e[MQ_ALIAS_MAX];
 } mq_alias_table;

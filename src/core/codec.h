@@ -98,6 +98,17 @@ typedef struct mq_props {
 	mq_bytes raw;    /* decode only: the whole property block */
 } mq_props;
 
+/* Make pr empty for encoding without clearing all of it (a PUBLISH on the
+ * hot path): the encoder reads no other field of a property set whose
+ * presence bits, user properties and subscription ids are all empty. */
+static inline void mq_props_none(mq_props *pr)
+{
+	pr->present = 0;
+	pr->sub_id_count = 0;
+	pr->user = (mq_bytes){ NULL, 0 };
+	pr->raw = (mq_bytes){ NULL, 0 };
+}
+
 typedef struct mq_connect {
 	uint8_t version;          /* MQ_V311 or MQ_V5 */
 	bool clean_start;

@@ -5,18 +5,6 @@
 
 #include "session_internal.h"
 
-/* A QoS 0 PUBLISH written from the template. */
-static int queue_template(mq_session *s, const mq_packet *p, size_t len)
-{
-	uint8_t *dst = sess_out_reserve(s, len);
-
-	if (!dst)
-		return -MQ_E_NOMEM;
-	s->out_len += mq_pubtmpl_write(&s->tmpl, dst, 0, p->u.publish.payload);
-	sess_trace(s, true, p);
-	return 0;
-}
-
 bool mq_session_can_publish(const mq_session *s, uint8_t qos)
 {
 	if (s->state != MQ_S_CONNECTED || sess_out_pending(s) > MQ_OUT_HIGH_WATER)
@@ -40,83 +28,105 @@ static int publish_check(const mq_session *s, const mq_message *m,
 	return 0;
 }
 
-/* Encoded size of the PUBLISH, checked against the broker's limit. */
-static long publish_length(const mq_session *s, const mq_packet *p,
-			   bool fast)
+/* How a PUBLISH is written: from the template (the topic of the last
+ * ones), directly (a topic the caller checked, no properties but an
+ * alias), or by the generic encoder, which checks everything. */
+enum enc { ENC_GENERIC, ENC_TEMPLATE, ENC_DIRECT };
+
+/* p as it goes on this connection: with a Topic Alias when alias > 0,
+ * and no topic once the broker knows the alias (5.0 §3.3.2.3.4). */
+static mq_packet wire_form(const mq_publish *p, uint16_t alias, bool known)
 {
-	long len = fast ? (long)mq_pubtmpl_length(&s->tmpl, p->u.publish.payload.len)
-			: mq_encoded_length(s->cfg.version, p);
-
-	if (len == 0)
-		return -MQ_E_PACKET_TOO_LARGE;
-
-	if (len < 0)
-		return len;
-	if (s->broker_max_packet && (uint64_t)len > s->broker_max_packet)
-		return -MQ_E_PACKET_TOO_LARGE;
-	return len;
-}
-
-/* 5.0 §3.3.2.3.4: the PUBLISH as sent on this connection, with a topic
- * alias (and no topic once the broker knows the alias).  Returns false
- * when it goes as it is. */
-static bool alias_wire(mq_session *s, const mq_packet *p, mq_packet *wire)
-{
-	bool known;
-	uint16_t a = s->aliases ? mq_alias_get(s->aliases, p->u.publish.topic, &known) : 0;
-	if (!a)
-		return false;
-	*wire = *p;
-	wire->u.publish.props.present |= MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
-	wire->u.publish.props.topic_alias = a;
-	if (known)
-		wire->u.publish.topic = (mq_bytes){ NULL, 0 };
-	return true;
-}
-
-/* Write the slot's packet onto the output: its bytes, or the aliased
- * form of the same PUBLISH (wire; the slot keeps the full one, valid for a
- * re-send on any later connection). */
-static int slot_to_output(mq_session *s, const mq_slot *slot, mq_packet *wire)
-{
-	if (!wire) {
-		memcpy(s->out + s->out_len, slot->buf, slot->len);
-		s->out_len += slot->len;
-		return 0;
+	mq_packet w = { .type = MQ_PUBLISH, .u.publish = *p };
+	if (alias) {
+		w.u.publish.props.present |= MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
+		w.u.publish.props.topic_alias = alias;
 	}
-	wire->u.publish.packet_id = slot->packet_id;
-	return sess_queue_packet(s, wire);
+	if (known)
+		w.u.publish.topic = (mq_bytes){ NULL, 0 };
+	return w;
 }
 
-/* QoS 1/2: encode into the next slot, then copy onto the output. */
-static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast,
-			mq_packet *wire)
+/* Encoded size, 0 when over the protocol's limit, or -MQ_E_*. */
+static long publish_size(const mq_session *s, enum enc e, const mq_publish *p,
+			 uint16_t alias, bool known)
 {
-	mq_slot *slot;
-	size_t pos;
-	uint16_t id;
-	long n;
+	if (e == ENC_TEMPLATE && !alias)
+		return (long)mq_pubtmpl_length(&s->tmpl, p->payload.len);
+	if (e != ENC_GENERIC)
+		return (long)mq_pubdirect_length(s->cfg.version, p,
+						 known ? (mq_bytes){ NULL, 0 } : p->topic, alias);
+	mq_packet w = wire_form(p, alias, known);
+	return mq_encoded_length(s->cfg.version, &w);
+}
+
+static long publish_write(mq_session *s, enum enc e, uint8_t *dst, size_t cap,
+			  const mq_publish *p, uint16_t alias, bool known)
+{
+	if (e == ENC_TEMPLATE && !alias)
+		return (long)mq_pubtmpl_write(&s->tmpl, dst, p->packet_id, p->payload);
+	if (e != ENC_GENERIC)
+		return (long)mq_pubdirect_write(dst, s->cfg.version, p,
+						known ? (mq_bytes){ NULL, 0 } : p->topic, alias);
+	mq_packet w = wire_form(p, alias, known);
+	return mq_encode(dst, cap, s->cfg.version, &w);
+}
+
+static void publish_trace(mq_session *s, const mq_publish *p, uint16_t alias,
+			  bool known)
+{
+	if (s->ev.trace) {
+		mq_packet w = wire_form(p, alias, known);
+		sess_trace(s, true, &w);
+	}
+}
+
+/* Write p onto the output as it goes on this connection; len: its size
+ * without an alias. */
+static int queue_publish(mq_session *s, enum enc e, const mq_publish *p,
+			 size_t len, uint16_t alias, bool known)
+{
+	long n = alias ? publish_size(s, e, p, alias, known) : (long)len;
+	uint8_t *dst;
+
+	if (n <= 0)
+		return n == 0 ? -MQ_E_PACKET_TOO_LARGE : (int)n;
+	if (!(dst = sess_out_reserve(s, (size_t)n)))
+		return -MQ_E_NOMEM;
+	n = publish_write(s, e, dst, (size_t)n, p, alias, known);
+	if (n < 0)
+		return (int)n;
+	s->out_len += (size_t)n;
+	publish_trace(s, p, alias, known);
+	return 0;
+}
+
+/* QoS 1/2: the whole PUBLISH (valid for a re-send on any later
+ * connection) into the next slot, then onto the output: a copy of the
+ * slot, or the aliased form. */
+static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
+			uint16_t alias, bool known)
+{
 	int rc = sess_ring_alloc(s);
 
 	if (rc < 0)
 		return rc;
-	pos = (s->slot_head + s->slot_count) % s->slot_cap;
-	slot = &s->slots[pos];
+	size_t pos = (s->slot_head + s->slot_count) % s->slot_cap;
+	mq_slot *slot = &s->slots[pos];
 	if (sess_slot_reserve(slot, len) < 0 || !sess_out_reserve(s, len))
 		return -MQ_E_NOMEM;
-	id = sess_id_alloc(s);
+	uint16_t id = sess_id_alloc(s);
 	if (!id)
 		return -MQ_E_INFLIGHT_FULL;
-	p->u.publish.packet_id = id;
-	n = fast ? (long)mq_pubtmpl_write(&s->tmpl, slot->buf, id, p->u.publish.payload)
-		 : mq_encode(slot->buf, slot->cap, s->cfg.version, p);
+	p->packet_id = id;
+	long n = publish_write(s, e, slot->buf, slot->cap, p, 0, false);
 	if (n < 0) {
 		sess_bit_clear(s->ids_out, id);
 		return (int)n;
 	}
 	slot->tag = s->next_tag;
 	slot->packet_id = id;
-	slot->qos = p->u.publish.qos;
+	slot->qos = p->qos;
 	slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
 	slot->sent = true;
 	slot->len = (size_t)n;
@@ -124,50 +134,69 @@ static int publish_slot(mq_session *s, mq_packet *p, size_t len, bool fast,
 	s->slot_count++;
 	s->live++;
 	s->changes++;
-	if (!wire)
-		sess_trace(s, true, p);
-	return slot_to_output(s, slot, wire);
+	if (alias)
+		return queue_publish(s, e, p, len, alias, known);
+	memcpy(s->out + s->out_len, slot->buf, slot->len);
+	s->out_len += slot->len;
+	publish_trace(s, p, 0, false);
+	return 0;
+}
+
+/* Which way p is written; builds a template when one pays off. */
+static enum enc choose_encoder(mq_session *s, const mq_message *m,
+			       const mq_publish *p)
+{
+	if (mq_pubtmpl_match(&s->tmpl, s->cfg.version, p)) {
+		s->tmpl_misses = 0;
+		return ENC_TEMPLATE;
+	}
+	if (!mq_pubtmpl_eligible(p))
+		return ENC_GENERIC;
+	if (m->topic_checked)
+		return ENC_DIRECT;
+	/* A new template pays off for a run of one topic; a stream that
+	 * changes topic every message would build one each time for
+	 * nothing: after a miss, try again only every 64th. */
+	if ((s->tmpl_misses++ & 63) == 0 &&
+	    mq_pubtmpl_build(&s->tmpl, s->cfg.version, p) == 0)
+		return ENC_TEMPLATE;
+	return ENC_GENERIC;
 }
 
 long long mq_session_publish(mq_session *s, const mq_message *m,
 			     uint64_t now_ms)
 {
-	mq_packet p = { .type = MQ_PUBLISH };
-	long len;
+	mq_publish p;   /* not zeroed whole: its properties are large */
 	int rc;
 
 	(void)now_ms;
-	p.u.publish.qos = m->qos;
-	p.u.publish.retain = m->retain;
-	p.u.publish.topic = m->topic;
-	p.u.publish.payload = m->payload;
-	p.u.publish.packet_id = m->qos ? 1 : 0;   /* sized like the real id */
+	p.qos = m->qos;
+	p.retain = m->retain;
+	p.dup = false;
+	p.topic = m->topic;
+	p.payload = m->payload;
+	p.packet_id = m->qos ? 1 : 0;   /* sized like the real id */
 	if (m->props && sess_is_v5(s))
-		p.u.publish.props = *m->props;
-	bool fast = mq_pubtmpl_match(&s->tmpl, s->cfg.version, &p.u.publish);
-	rc = publish_check(s, m, fast);
+		p.props = *m->props;
+	else
+		mq_props_none(&p.props);
+	enum enc e = choose_encoder(s, m, &p);
+	rc = publish_check(s, m, e != ENC_GENERIC);
 	if (rc < 0)
 		return rc;
-	/* A new template pays off for a run of one topic; a stream that
-	 * changes topic every message (--topic-lines) would build one each
-	 * time for nothing: after a miss, try again only every 64th. */
-	if (fast)
-		s->tmpl_misses = 0;
-	else if (mq_pubtmpl_eligible(&p.u.publish) && (s->tmpl_misses++ & 63) == 0)
-		fast = mq_pubtmpl_build(&s->tmpl, s->cfg.version, &p.u.publish) == 0;
-	len = publish_length(s, &p, fast);
+	long len = publish_size(s, e, &p, 0, false);
+	if (len == 0 || (len > 0 && s->broker_max_packet &&
+			 (uint64_t)len > s->broker_max_packet))
+		return -MQ_E_PACKET_TOO_LARGE;
 	if (len < 0)
 		return len;
-	mq_packet wire;
-	bool aliased = alias_wire(s, &p, &wire);
+	bool known = false;
+	uint16_t alias = s->aliases ? mq_alias_get(s->aliases, p.topic, &known) : 0;
 	if (m->qos)
-		rc = publish_slot(s, &p, (size_t)len, fast, aliased ? &wire : NULL);
-	else if (aliased)
-		rc = sess_queue_packet(s, &wire);
+		rc = publish_slot(s, e, &p, (size_t)len, alias, known);
 	else
-		rc = fast ? queue_template(s, &p, (size_t)len) : sess_queue_packet(s, &p);
+		rc = queue_publish(s, e, &p, (size_t)len, alias, known);
 	if (rc < 0)
 		return rc;
 	return (long long)s->next_tag++;
 }
-

@@ -87,3 +87,53 @@ size_t mq_pubtmpl_write(const mq_pubtmpl *t, uint8_t *dst, uint16_t packet_id,
 		memcpy(p, payload.ptr, payload.len);
 	return (size_t)(p - dst) + payload.len;
 }
+
+/* §3.3.2: topic, packet id (QoS > 0), then in 5.0 the properties: none
+ * (0x00), or a Topic Alias (length 3, id 0x23, two bytes). */
+static size_t direct_body(uint8_t version, const mq_publish *p, mq_bytes topic,
+			  uint16_t alias)
+{
+	size_t n = 2 + topic.len + (p->qos ? 2 : 0);
+	if (version == MQ_V5)
+		n += alias ? 4 : 1;
+	return n;
+}
+
+size_t mq_pubdirect_length(uint8_t version, const mq_publish *p, mq_bytes topic,
+			   uint16_t alias)
+{
+	size_t rl = direct_body(version, p, topic, alias) + p->payload.len;
+	if (p->payload.len > MQ_MAX_REMAINING_LENGTH || rl > MQ_MAX_REMAINING_LENGTH)
+		return 0;
+	size_t vlen = rl < 128 ? 1 : rl < 16384 ? 2 : rl < 2097152 ? 3 : 4;
+	return 1 + vlen + rl;
+}
+
+size_t mq_pubdirect_write(uint8_t *dst, uint8_t version, const mq_publish *p,
+			  mq_bytes topic, uint16_t alias)
+{
+	uint8_t *w = dst;
+	*w++ = (uint8_t)(0x30 | (p->dup ? 0x08 : 0) | p->qos << 1 | (p->retain ? 1 : 0));
+	w += mq_varint_put(w, 4, (uint32_t)(direct_body(version, p, topic, alias) +
+					     p->payload.len));
+	*w++ = (uint8_t)(topic.len >> 8);
+	*w++ = (uint8_t)topic.len;
+	if (topic.len)
+		memcpy(w, topic.ptr, topic.len);
+	w += topic.len;
+	if (p->qos) {
+		*w++ = (uint8_t)(p->packet_id >> 8);
+		*w++ = (uint8_t)p->packet_id;
+	}
+	if (version == MQ_V5 && alias) {
+		*w++ = 3;
+		*w++ = MQ_PROP_TOPIC_ALIAS;
+		*w++ = (uint8_t)(alias >> 8);
+		*w++ = (uint8_t)alias;
+	} else if (version == MQ_V5) {
+		*w++ = 0;
+	}
+	if (p->payload.len)
+		memcpy(w, p->payload.ptr, p->payload.len);
+	return (size_t)(w - dst) + p->payload.len;
+}

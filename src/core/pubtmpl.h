@@ -5,6 +5,8 @@
  * same topic for each cost more than everything else.  The template is
  * built by mq_encode() (so it is checked like any packet) and reused by
  * copying: fixed header, remaining length, body, packet id, payload.
+ * A stream whose topic changes with every message (mqpub --topic-lines,
+ * --json) has its topics checked by the caller and is written directly.
  */
 #ifndef MQ_PUBTMPL_H
 #define MQ_PUBTMPL_H
@@ -35,5 +37,15 @@ size_t mq_pubtmpl_length(const mq_pubtmpl *t, size_t payload_len);
  * bytes written. */
 size_t mq_pubtmpl_write(const mq_pubtmpl *t, uint8_t *dst, uint16_t packet_id,
 			mq_bytes payload);
+
+/* The PUBLISH p (its properties ignored: it has none) with topic in place
+ * of p->topic and a Topic Alias when alias > 0, written without the
+ * generic encoder: topic is one the caller checked (mq_topic_check), or
+ * empty with an alias the broker knows (5.0 §3.3.2.3.4).  Length 0: over
+ * the protocol's maximum. */
+size_t mq_pubdirect_length(uint8_t version, const mq_publish *p, mq_bytes topic,
+			   uint16_t alias);
+size_t mq_pubdirect_write(uint8_t *dst, uint8_t version, const mq_publish *p,
+			  mq_bytes topic, uint16_t alias);
 
 #endif

@@ -1,7 +1,9 @@
 /* test_pubtmpl.c - a PUBLISH written from the template is byte for byte
  * what mq_encode() writes, across remaining-length boundaries, QoS levels,
  * retain and both protocol versions; and the template is used only when
- * topic, QoS and retain match and no property is set. */
+ * topic, QoS and retain match and no property is set.  A PUBLISH
+ * written directly (mq_pubdirect_*) is the encoder's too, with and
+ * without a Topic Alias. */
 #include <stdlib.h>
 
 #include "pubtmpl.h"
@@ -26,6 +28,29 @@ static void check_same(uint8_t v, uint8_t qos, bool retain, mq_bytes topic,
 	CHECK_EQ(mq_pubtmpl_write(&t, got, 0x1234, p.u.publish.payload), n);
 	CHECK_MEM(got, want, (size_t)n);
 	mq_pubtmpl_free(&t);
+	/* written directly: the same bytes; with a Topic Alias (5.0), the
+	 * same as the encoder's with that property, topic kept or dropped */
+	memset(got, 0, sizeof got);
+	CHECK_EQ(mq_pubdirect_length(v, &p.u.publish, topic, 0), n);
+	CHECK_EQ(mq_pubdirect_write(got, v, &p.u.publish, topic, 0), n);
+	CHECK_MEM(got, want, (size_t)n);
+	if (v != MQ_V5)
+		return;
+	for (int drop = 0; drop < 2; drop++) {
+		mq_packet a = p;
+		a.u.publish.props.present = MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS);
+		a.u.publish.props.topic_alias = 0x0102;
+		if (drop)
+			a.u.publish.topic = (mq_bytes){ NULL, 0 };
+		n = mq_encode(want, sizeof want, v, &a);
+		CHECK(n > 0);
+		a.u.publish.props.present = 0;
+		mq_bytes wt = a.u.publish.topic;
+		a.u.publish.topic = topic;   /* what is written is wt */
+		CHECK_EQ(mq_pubdirect_length(v, &a.u.publish, wt, 0x0102), n);
+		CHECK_EQ(mq_pubdirect_write(got, v, &a.u.publish, wt, 0x0102), n);
+		CHECK_MEM(got, want, (size_t)n);
+	}
 }
 
 static void test_same_bytes(void)
