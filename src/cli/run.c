@@ -18,7 +18,8 @@ static void on_stop_signal(int sig)
 {
 	int saved = errno;
 	(void)sig;
-	stop_flag = 1;
+	if (stop_flag < 2)   /* the count: a second signal may mean "now" */
+		stop_flag = stop_flag + 1;
 	if (stop_pipe[1] >= 0) {
 		ssize_t r = write(stop_pipe[1], "x", 1);
 		(void)r;

@@ -21,7 +21,8 @@ typedef struct tool_base {
 int run_open_std_fds(void);
 
 /* SIGINT/SIGTERM ask the loop to stop (through a self-pipe); SIGPIPE is
- * ignored so a closed stdout is an EPIPE we can handle. */
+ * ignored so a closed stdout is an EPIPE we can handle.  *cc->stop_flag
+ * counts the signals, up to 2. */
 int run_install_signals(mq_client_config *cc);
 
 /* Fill the trace/log callbacks when -d is on, and the notice printer. */

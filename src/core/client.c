@@ -522,7 +522,9 @@ enum { FD_SOCK, FD_INPUT, FD_STOP, FD_COUNT };
  * or -MQ_E_*. */
 static int step(mq_client *c)
 {
-	bool stopping = ending(c);
+	bool stopping = ending(c) &&
+		!(c->app.hold && c->session.state == MQ_S_CONNECTED &&
+		  c->app.hold(c->app.ctx, c));
 	if (stopping && c->session.state == MQ_S_CONNECTING) {
 		if (c->timed_out) {   /* -W: say what it was waiting for */
 			char name[280];
@@ -551,7 +553,7 @@ static int step(mq_client *c)
 	if (c->app.input_fd && c->session.state == MQ_S_CONNECTED && !stopping)
 		in_fd = c->app.input_fd(c->app.ctx, c);
 	pfd[FD_INPUT] = (struct pollfd){ .fd = in_fd, .events = POLLIN };
-	pfd[FD_STOP] = (struct pollfd){ .fd = stopping ? -1 : c->cfg.stop_fd,
+	pfd[FD_STOP] = (struct pollfd){ .fd = ending(c) ? -1 : c->cfg.stop_fd,
 		.events = POLLIN };
 	int n = poll(pfd, FD_COUNT, poll_timeout(c, mq_now_ms()));
 	if (n < 0 && errno != EINTR) {

@@ -33,6 +33,10 @@ typedef struct mq_client_app {
 	/* The mq_now_ms() instant the app next wants pump() called although
 	 * nothing happened (its pacing), or UINT64_MAX; may be NULL. */
 	uint64_t (*wakeup_ms)(void *ctx);
+	/* Work under way that a stop (signal, -W) must let finish while the
+	 * link is up: the loop goes on as if not stopping until it returns
+	 * false.  May be NULL. */
+	bool (*hold)(void *ctx, mq_client *c);
 } mq_client_app;
 
 typedef struct mq_client_config {

@@ -655,7 +655,7 @@ static int on_connack(mq_session *s, const mq_connack *ack)
  * is delivered once however often the broker sends it before PUBREL. */
 static int on_publish(mq_session *s, const mq_publish *pub)
 {
-	int rc;
+	int rc = 0;
 
 	if (sess_is_v5(s) && (pub->topic.len == 0 ||
 	    (pub->props.present & MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS))))
@@ -666,14 +666,20 @@ static int on_publish(mq_session *s, const mq_publish *pub)
 		return queue_ack(s, MQ_PUBREC, pub->packet_id, 0);
 	if (s->ev.message && (rc = s->ev.message(s->ev.ctx, pub)) < 0)
 		return rc;
-	if (pub->qos == 1)
-		return queue_ack(s, MQ_PUBACK, pub->packet_id, 0);
-	if (pub->qos == 2) {
-		bit_set(s->ids_in_qos2, pub->packet_id);
-		s->changes++;
-		return queue_ack(s, MQ_PUBREC, pub->packet_id, 0);
-	}
-	return 0;
+	if (pub->qos == 0 || (s->ev.message && rc == MQ_MESSAGE_LATER))
+		return 0;
+	return mq_session_ack(s, pub->packet_id, pub->qos);
+}
+
+int mq_session_ack(mq_session *s, uint16_t packet_id, uint8_t qos)
+{
+	if (s->state != MQ_S_CONNECTED)
+		return -MQ_E_WOULD_BLOCK;
+	if (qos == 1)
+		return queue_ack(s, MQ_PUBACK, packet_id, 0);
+	bit_set(s->ids_in_qos2, packet_id);   /* a re-send now gets PUBREC only */
+	s->changes++;
+	return queue_ack(s, MQ_PUBREC, packet_id, 0);
 }
 
 static int on_pubrel(mq_session *s, const mq_ack *a)

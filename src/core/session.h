@@ -73,8 +73,10 @@ typedef struct mq_session_events {
 	/* CONNACK accepted. */
 	void (*connected)(void *ctx, const mq_connack *ack);
 	/* An application message arrived (once per QoS 2 message, even if the
-	 * broker re-sends it before PUBREL).  Return 0 to acknowledge it, or a
-	 * negative -MQ_E_* to stop: mq_session_handle() then returns it. */
+	 * broker re-sends it before PUBREL).  Return 0 to acknowledge it,
+	 * MQ_MESSAGE_LATER to acknowledge it later with mq_session_ack() (a
+	 * QoS 2 message re-sent before then comes here again), or a negative
+	 * -MQ_E_* to stop: mq_session_handle() then returns it. */
 	int (*message)(void *ctx, const mq_publish *pub);
 	/* An outbound QoS 1/2 message finished: tag is what
 	 * mq_session_publish() returned; reason >= 0x80 means the broker
@@ -89,6 +91,8 @@ typedef struct mq_session_events {
 	/* A warning the user must see even without -d (once per run). */
 	void (*warn)(void *ctx, const char *line);
 } mq_session_events;
+
+#define MQ_MESSAGE_LATER 1
 
 /* One outbound QoS 1/2 message in flight. */
 typedef struct mq_slot {
@@ -202,6 +206,14 @@ int mq_session_disconnect(mq_session *s, uint8_t reason, uint64_t now_ms);
  * a session.  Returns 0 or -MQ_E_*. */
 int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
 			 size_t count, uint64_t now_ms);
+
+/* Acknowledge an inbound QoS 1 or 2 message whose message() callback
+ * said MQ_MESSAGE_LATER: PUBACK, or PUBREC (then PUBCOMP on PUBREL).
+ * MQTT wants acknowledgements in the order the messages came (§4.6): the
+ * caller keeps that order.  Only on the connection the message came on,
+ * or one that resumed its session.  Returns 0, -MQ_E_WOULD_BLOCK when not
+ * connected, or -MQ_E_*. */
+int mq_session_ack(mq_session *s, uint16_t packet_id, uint8_t qos);
 
 /* Can a message of this QoS be queued now?  False while not connected,
  * when the window is full (QoS 1/2) or the output is above

@@ -39,11 +39,11 @@ static int ev_message(void *ctx, const mq_publish *pub)
 {
 	rec *r = ctx;
 
-	if (r->message_rc)
+	if (r->message_rc < 0)
 		return r->message_rc;
 	r->messages++;
 	r->msg_qos = pub->qos;
-	return 0;
+	return r->message_rc;
 }
 
 static void ev_delivered(void *ctx, uint64_t tag, uint8_t reason)
@@ -1003,6 +1003,47 @@ static void test_inbound(uint8_t v)
 	mq_session_free(&s);
 }
 
+/* MQ_MESSAGE_LATER: no acknowledgement until mq_session_ack(); a QoS 2
+ * message re-sent meanwhile goes to the app again; acks in the order the
+ * app gives them; none while disconnected. */
+static void test_deferred_ack(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_packet p;
+	mq_session s;
+	rec r;
+
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	r.message_rc = MQ_MESSAGE_LATER;
+	p = pub_in(1, 5, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	p = pub_in(2, 6, false);
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 2);
+	CHECK_EQ(drain(&s, 0), 0);      /* nothing acknowledged yet */
+	p = pub_in(2, 6, true);         /* re-sent: the app sees it again */
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 3);
+	CHECK_EQ(drain(&s, 0), 0);
+	CHECK_EQ(mq_session_ack(&s, 5, 1), 0);
+	CHECK_EQ(mq_session_ack(&s, 6, 2), 0);
+	CHECK_EQ(drain(&s, 0), 2);
+	CHECK(pk[0].type == MQ_PUBACK && pk[0].u.ack.packet_id == 5);
+	CHECK(pk[1].type == MQ_PUBREC && pk[1].u.ack.packet_id == 6);
+	p = pub_in(2, 6, true);         /* after PUBREC: answered, not delivered */
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK_EQ(r.messages, 3);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBREC && pk[0].u.ack.packet_id == 6);
+	CHECK_EQ(feed_ack(&s, MQ_PUBREL, 6, 0, 0), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK(pk[0].type == MQ_PUBCOMP && pk[0].u.ack.packet_id == 6);
+	mq_session_link_lost(&s);
+	CHECK_EQ(mq_session_ack(&s, 7, 1), -MQ_E_WOULD_BLOCK);
+	mq_session_free(&s);
+}
+
 static void test_v5_broker_packets(void)
 {
 	mq_session_config cfg = base_cfg(MQ_V5);
@@ -1438,6 +1479,7 @@ int main(void)
 		test_fresh_session(v);
 		test_subscribe_resend(v);
 		test_inbound(v);
+		test_deferred_ack(v);
 		test_unexpected(v);
 		test_keepalive(v);
 		test_disconnect_and_output(v);
