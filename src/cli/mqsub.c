@@ -11,6 +11,7 @@
 #include "output.h"
 #include "run.h"
 #include "sub_print.h"
+#include "subscribe.h"
 
 enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST, OPT_JSON, OPT_JSON_PAYLOAD, OPT_PRETTY,
        OPT_HEX, OPT_BASE64, OPT_COLOR };
@@ -31,6 +32,7 @@ typedef struct sub_opts {
 	bool fancy;                  /* print goes through sub_print */
 	char eol;                    /* '\n', or '\0' with -0 */
 	int color;                   /* --color: -1 auto, 0 never, 1 always */
+	sub_spec spec;               /* subscription options, -U (subscribe.h) */
 } sub_opts;
 
 /* --retained-only: the broker sends the retained messages right after
@@ -78,6 +80,7 @@ static void usage(FILE *f)
 "  -M, --max-inflight N       QoS 1/2 messages the broker may send before\n"
 "                             mqsub acknowledges them (MQTT 5; default no limit)\n"
 "\n", f);
+	subscribe_usage(f);
 	common_usage(f);
 }
 
@@ -99,6 +102,7 @@ static const struct option long_options[] = {
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "base64", no_argument, NULL, OPT_BASE64 },
 	{ "color", optional_argument, NULL, OPT_COLOR },
+	SUBSCRIBE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -194,7 +198,10 @@ static int sub_option(void *tool, int opt, char *arg)
 	case OPT_RETAINED_ONLY: o->retained_only = true; break;
 	case 'E': o->exit_after_sub = true; break;
 	case 'F': return compile_format(o, arg);
-	default: return output_option(o, opt, arg);
+	default: {
+		int r = output_option(o, opt, arg);
+		return r ? r : subscribe_option(&o->spec, &o->c, opt, arg);
+	}
 	}
 	return 1;
 }
@@ -234,8 +241,8 @@ static int check_sub_opts(sub_opts *o)
 		errorf("mqsub", "-R and --retained-only cannot be used together");
 		return -1;
 	}
-	for (size_t i = 0; i < o->nsubs; i++)
-		o->subs[i].options = o->c.qos;
+	if (subscribe_finish(&o->spec, &o->c, o->subs, o->nsubs) < 0)
+		return -1;
 	if (check_output_opts(o) < 0)
 		return -1;
 	return common_finish(&o->c);
@@ -247,7 +254,7 @@ static int parse_args(sub_opts *o, int argc, char **argv)
 	common_defaults(&o->c, "mqsub", 0);
 	o->eol = '\n';
 	o->color = -1;
-	tool_cli cli = { "t:T:vNC:REF:0", long_options, sub_option, o, usage };
+	tool_cli cli = { "t:T:vNC:REF:0U:", long_options, sub_option, o, usage };
 	int r = parse_command_line(&o->c, &cli, argc, argv);
 	if (r)
 		return r;
@@ -438,6 +445,7 @@ int main(int argc, char **argv)
 	 * may send it unacknowledged. */
 	if (!o.c.connect.receive_max)
 		sc.receive_max = (uint16_t)o.c.max_inflight;
+	subscribe_session_config(&o.spec, &sc);
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed };

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# mqsub's subscription side against a real mosquitto: MQTT 5 subscription
+# options (--no-local, --retain-as-published, --retain-handling), the
+# Subscription Identifier (--sub-id), -U, --remove-retained, shared
+# subscriptions, and mosquitto's -D property syntax.  The other peer is
+# mosquitto_pub/mosquitto_sub where one is needed.
+
+load helpers
+
+setup() {
+	common_setup
+	broker_start
+}
+
+teardown() {
+	common_teardown
+}
+
+# sub_done TIMEOUT [STATUS]: the background mqsub ends with STATUS (0) in time.
+sub_done() {
+	local want=${2:-0}
+	wait_pid "$SUB_PID" "$1" || fail "mqsub still running after $1 s; output: $(cat "$T/out")"
+	[ "$WAIT_STATUS" -eq "$want" ] || fail "mqsub exit $WAIT_STATUS, want $want; stderr: $(cat "$T/out.err")"
+}
+
+# ---- subscription options ---------------------------------------------------
+
+@test "-d shows the options byte and subscription identifier of the SUBSCRIBE" {
+	run --separate-stderr sub -t 'o/#' -t o2 -q 1 --no-local --retain-as-published \
+		--retain-handling 2 --sub-id 7 -E -d
+	assert_success
+	# QoS 1 | no-local 0x04 | retain as published 0x08 | handling 2 << 4
+	grep -qF "> SUBSCRIBE id 1 (2 filters) 'o/#' options 0x2d 'o2' options 0x2d sub-id 7" <<<"$stderr" ||
+		fail "no such SUBSCRIBE trace: $stderr"
+	run --separate-stderr sub -t o -E -d
+	grep -qF "> SUBSCRIBE id 1 (1 filters) 'o' options 0x00" <<<"$stderr" || fail "$stderr"
+	[[ $stderr != *sub-id* ]] || fail "sub-id sent without --sub-id: $stderr"
+}
+
+@test "--retain-handling 2: no retained message on subscribing, live ones still come" {
+	rpub -t rh/a -r -q 1 -m stale
+	sub_bg "$T/out" -t 'rh/#' --retain-handling 2 -C 1
+	rpub -t rh/a -q 1 -m live
+	sub_done 10
+	assert_file_eq "$T/out" "live
+"
+	# and without it the retained one comes first (the broker kept it)
+	run --separate-stderr sub -t 'rh/#' --retained-only -W 5
+	assert_success
+	assert_output stale
+}
+
+@test "--retain-handling 1: retained messages only on a new subscription (kept session)" {
+	rpub -t rh1/a -r -q 1 -m kept
+	run --separate-stderr sub -c -i rh1 -t 'rh1/#' -q 1 --retain-handling 1 --retained-only -W 5
+	assert_success
+	assert_output kept
+	# the session still holds the subscription: not new, nothing sent
+	run --separate-stderr sub -c -i rh1 -t 'rh1/#' -q 1 --retain-handling 1 --retained-only -W 5
+	assert_success
+	assert_output ''
+	# handling 0 on the same kept subscription: sent again
+	run --separate-stderr sub -c -i rh1 -t 'rh1/#' -q 1 --retain-handling 0 --retained-only -W 5
+	assert_success
+	assert_output kept
+}
+
+@test "--retain-as-published: the retain flag of a message forwarded live is kept (-F %r, --json)" {
+	local p1 p2
+	sub_bg "$T/rap" -t 'rap/#' --retain-as-published -F '%r %t %p' -C 1
+	p1=$SUB_PID
+	sub_bg "$T/json" -t 'rap/#' --retain-as-published --json -C 1
+	p2=$SUB_PID
+	sub_bg "$T/plain" -t 'rap/#' -F '%r %t %p' -C 1
+	rpub -t rap/x -r -q 1 -m hi
+	sub_done 10
+	SUB_PID=$p1 sub_done 10
+	SUB_PID=$p2 sub_done 10
+	assert_file_eq "$T/rap" "1 rap/x hi
+"
+	assert_file_eq "$T/plain" "0 rap/x hi
+"
+	grep -qF '"retain":true' "$T/json" || fail "--json: $(cat "$T/json")"
+	rpub -t rap/x -r -n
+}
+
+@test "--sub-id 7: in --json subscription_identifiers and in -F %S" {
+	sub_bg "$T/json" -t 'sid/#' --sub-id 7 --json -C 1
+	local json_pid=$SUB_PID
+	sub_bg "$T/out" -t 'sid/#' --sub-id 268435455 -F '%S %t' -C 1
+	rpub -t sid/a -q 1 -m x
+	sub_done 10
+	SUB_PID=$json_pid sub_done 10
+	grep -qF '"subscription_identifiers":[7]' "$T/json" || fail "--json: $(cat "$T/json")"
+	assert_file_eq "$T/out" "268435455 sid/a
+"
+}
+
+@test "--sub-id is kept on the SUBSCRIBE sent again after a reconnect" {
+	sub_bg "$T/out" -t 'sr/#' --sub-id 42 -F '%S %p' -q 1 -C 2 --reconnect-min 50 --reconnect-max 200
+	rpub -t sr/a -q 1 -m one
+	wait_for_lines "$T/out" 1 10
+	local from
+	from=$(log_lines)
+	broker_restart
+	wait_subscribed "$from" "$SUB_PID" 'sr/#'
+	rpub -t sr/a -q 1 -m two
+	sub_done 10
+	assert_file_eq "$T/out" "42 one
+42 two
+"
+}
+
+@test "--retain-handling, --sub-id: bad values are usage errors (exit 2)" {
+	local bad
+	for bad in "--retain-handling 3" "--retain-handling x" "--sub-id 0" "--sub-id 268435456"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$MQSUB" -t a $bad
+		assert_failure 2
+		assert_stderr_line mqsub "bad value for ${bad% *}"
+	done
+}
+
+@test "MQTT 5 subscription options with -V 311: usage error naming the option" {
+	local opt
+	for opt in --no-local --retain-as-published "--retain-handling 1" "--sub-id 3"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$MQSUB" -t a -V 311 $opt
+		assert_failure 2
+		assert_stderr_line mqsub "^mqsub: ${opt% *} needs MQTT 5 \(not -V 311\)$"
+	done
+}
+
+@test "MQTT 5 subscription options on a 3.1.1-only broker: no fall back, exit 3 naming them" {
+	fake_broker v311only
+	run --separate-stderr timeout 20 "$MQSUB" -p "$FAKE_PORT" -h 127.0.0.1 -t a --no-local --sub-id 4
+	assert_failure 3
+	assert_stderr_line mqsub "does not support MQTT 5, which --no-local, --sub-id needs"
+	# without them the same broker is talked to in 3.1.1
+	run --separate-stderr timeout 20 "$MQSUB" -p "$FAKE_PORT" -h 127.0.0.1 -t a -W 1 -d
+	[[ $stderr == *"> CONNECT v3.1.1"* ]] || fail "no 3.1.1 fall back: $stderr"
+}
