@@ -45,6 +45,7 @@ typedef struct sub_app {
 	outbuf out;
 	unsigned long received;
 	size_t subacks_seen;
+	bool unsub_pending;          /* -U: waiting for the UNSUBACK */
 	bool finished;               /* stop: -C reached, -E done, refusal... */
 	bool refused;
 	uint64_t quiet_until;        /* --retained-only: end at this instant */
@@ -233,8 +234,8 @@ static int check_sub_opts(sub_opts *o)
 	 * mosquitto_sub does). */
 	if (o->c.url_topic && sub_option(o, 't', o->c.url_topic) < 0)
 		return -1;
-	if (o->nsubs == 0) {
-		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L)");
+	if (o->nsubs == 0 && o->spec.nunsubs == 0) {
+		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L), or -U FILTER");
 		return -1;
 	}
 	if (o->no_retained && o->retained_only) {
@@ -312,7 +313,7 @@ static int on_message(void *ctx, const mq_publish *p)
 	const sub_opts *o = a->o;
 	if (output_over(a))
 		return output_stopped(a);
-	if (a->finished)
+	if (a->finished || o->nsubs == 0)   /* -U alone: print nothing */
 		return -MQ_E_APP_STOP;
 	if (o->retained_only && !p->retain) {
 		a->finished = true;
@@ -351,10 +352,21 @@ static void on_subscribed(void *ctx, const mq_suback *ack)
 		a->finished = true;
 	}
 	a->subacks_seen++;
-	if (a->o->exit_after_sub)
+	if (a->o->exit_after_sub && !a->unsub_pending)
 		a->finished = true;
 	if (a->o->retained_only)
 		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
+}
+
+/* -U done: alone, or with -E once the SUBACK came too, the run is over. */
+static void on_unsubscribed(void *ctx, const mq_suback *ack)
+{
+	sub_app *a = ctx;
+	if (!subscribe_unsuback(&a->o->spec, a->base.version, ack))
+		a->refused = true;
+	a->unsub_pending = false;
+	if (a->o->nsubs == 0 || (a->o->exit_after_sub && a->subacks_seen))
+		a->finished = true;
 }
 
 static bool sub_done(void *ctx, mq_client *c)
@@ -448,7 +460,8 @@ int main(int argc, char **argv)
 	subscribe_session_config(&o.spec, &sc);
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
-				 .subscribed = on_subscribed };
+				 .subscribed = on_subscribed,
+				 .unsubscribed = on_unsubscribed };
 	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush,
 			      .wakeup_ms = sub_wakeup };
 	run_debug_events(&a.base, &ev, &cc);
@@ -467,6 +480,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	mq_session_subscribe(&c.session, o.subs, o.nsubs, mq_now_ms());
+	a.unsub_pending = o.spec.nunsubs > 0;
+	if (a.unsub_pending)
+		mq_session_unsubscribe(&c.session, o.spec.unsubs, o.spec.nunsubs, mq_now_ms());
 	if (rc == 0)
 		rc = mq_client_run(&c);
 	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc,

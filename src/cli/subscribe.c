@@ -86,6 +86,21 @@ void subscribe_session_config(const sub_spec *sp, mq_session_config *sc)
 	sc->subscribe_props = sp->props.present ? &sp->props : NULL;
 }
 
+bool subscribe_unsuback(const sub_spec *sp, uint8_t version, const mq_suback *ack)
+{
+	bool ok = true;
+	for (size_t i = 0; i < ack->reasons.len && i < sp->nunsubs; i++) {
+		uint8_t r = ack->reasons.ptr[i];   /* MQTT 5.0 §3.11.3 */
+		if (r < 0x80)
+			continue;
+		mq_bytes f = sp->unsubs[i];
+		errorf("mqsub", "unsubscribe from '%.*s' refused: %s", (int)f.len,
+		       (const char *)f.ptr, mq_reason_text(version, MQ_UNSUBACK, r));
+		ok = false;
+	}
+	return ok;
+}
+
 void subscribe_usage(FILE *f)
 {
 	fputs(

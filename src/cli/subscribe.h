@@ -42,6 +42,10 @@ int subscribe_finish(sub_spec *sp, const common_opts *c, mq_sub_entry *subs,
 		     size_t nsubs);
 /* Point the session at the SUBSCRIBE properties. */
 void subscribe_session_config(const sub_spec *sp, mq_session_config *sc);
+/* An UNSUBACK: each MQTT 5 reason code that is a failure is reported
+ * ("mqsub: unsubscribe from 'F' refused: why"; 0x11 "no subscription
+ * existed" is not one).  Returns false when one was. */
+bool subscribe_unsuback(const sub_spec *sp, uint8_t version, const mq_suback *ack);
 /* --help lines. */
 void subscribe_usage(FILE *f);
 

@@ -140,3 +140,92 @@ sub_done() {
 	run --separate-stderr timeout 20 "$MQSUB" -p "$FAKE_PORT" -h 127.0.0.1 -t a -W 1 -d
 	[[ $stderr == *"> CONNECT v3.1.1"* ]] || fail "no 3.1.1 fall back: $stderr"
 }
+
+# ---- -U / --unsubscribe -------------------------------------------------------
+
+# queued ID FILTER...: start a kept session ID subscribed (QoS 1) to FILTERs.
+kept_session() {
+	local id=$1 args=() f
+	shift
+	for f in "$@"; do args+=(-t "$f"); done
+	run --separate-stderr sub -c -i "$id" -q 1 "${args[@]}" -E
+	assert_success
+}
+
+@test "-U with -c -i ID removes a subscription the kept session holds" {
+	kept_session u1 'a/#' other
+	rpub -t a/x -q 1 -m before
+	# what was queued before the UNSUBSCRIBE still comes
+	run --separate-stderr sub -c -i u1 -q 1 -U 'a/#' -t other -W 1
+	assert_success
+	assert_output before
+	grep -qE "Received UNSUBSCRIBE from u1" "$BROKER_LOG" || fail "no UNSUBSCRIBE in the broker log"
+	rpub -t a/x -q 1 -m gone
+	rpub -t other -q 1 -m here
+	# a/# is no longer queued for u1; other still is
+	run --separate-stderr sub -c -i u1 -q 1 -t other -W 2
+	assert_success
+	assert_output here
+}
+
+@test "-U alone: unsubscribes, prints nothing, exits 0 (mosquitto_sub wants a -t)" {
+	kept_session u2 'b/#' keep/x
+	rpub -t b/x -q 1 -m queued
+	run --separate-stderr sub -c -i u2 -q 1 -U 'b/#' -d
+	assert_success
+	assert_output ''
+	grep -qE '^mqsub: > UNSUBSCRIBE id [0-9]+$' <<<"$stderr" || fail "$stderr"
+	grep -qE '^mqsub: < UNSUBACK id [0-9]+ 0x00$' <<<"$stderr" || fail "$stderr"
+	# the message queued before is still there (not acknowledged), new ones are not queued
+	rpub -t b/x -q 1 -m after
+	rpub -t keep/x -q 1 -m last
+	run --separate-stderr sub -c -i u2 -q 1 -t keep/x -W 2
+	assert_success
+	assert_output "queued
+last"
+}
+
+@test "-U for a subscription that does not exist: UNSUBACK 0x11 is no error" {
+	run --separate-stderr sub -U nothing/here -U 'two/#' -d
+	assert_success
+	grep -qE '^mqsub: < UNSUBACK id [0-9]+ 0x11 0x11$' <<<"$stderr" || fail "$stderr"
+	[ "$(grep -c -v '^mqsub: [<>] \|->' <<<"$stderr")" -eq 0 ] || fail "an error printed: $stderr"
+}
+
+@test "-U with -t and -E: exits once both SUBACK and UNSUBACK came" {
+	run --separate-stderr sub -t e/a -U e/b -E -d
+	assert_success
+	grep -q '< SUBACK' <<<"$stderr" || fail "$stderr"
+	grep -q '< UNSUBACK' <<<"$stderr" || fail "$stderr"
+}
+
+@test "-U refused by the broker (MQTT 5 UNSUBACK 0x87): one line on stderr, exit 6" {
+	local plugin f="$BROKER_DIR/dynsec-unsub.json"
+	plugin=$(dynsec_plugin) || skip "no mosquitto dynamic security plugin"
+	cat >"$f" <<'JSON'
+{
+ "defaultACLAccess": {"publishClientSend": true, "publishClientReceive": true,
+                      "subscribe": true, "unsubscribe": true},
+ "clients": [],
+ "groups": [{"groupname": "anon", "roles": [{"rolename": "r"}]}],
+ "roles": [{"rolename": "r", "acls": [
+   {"acltype": "unsubscribePattern", "topic": "stuck/#", "priority": 0, "allow": false}]}],
+ "anonymousGroup": "anon"
+}
+JSON
+	broker_stop
+	broker_start "plugin $plugin" "plugin_opt_config_file $f"
+	run --separate-stderr sub -U free/x -U stuck/x
+	assert_failure 6
+	assert_stderr_line mqsub
+	assert_equal "${stderr_lines[0]}" "mqsub: unsubscribe from 'stuck/x' refused: not authorized"
+}
+
+@test "-U: a bad filter is a usage error (exit 2)" {
+	run --separate-stderr "$MQSUB" -U 'a/#/b'
+	assert_failure 2
+	assert_stderr_line mqsub "bad topic filter 'a/#/b' for -U"
+	run --separate-stderr "$MQSUB"
+	assert_failure 2
+	assert_stderr_line mqsub "no topic: give -t FILTER .*, or -U FILTER"
+}
