@@ -91,4 +91,5 @@ complete -c mqsub -l no-local -d 'do not receive what this client publishes (MQT
 complete -c mqsub -l retain-as-published -d 'keep the retain flag of messages forwarded live (MQTT 5)'
 complete -c mqsub -l retain-handling -r -f -a '0 1 2' -d 'when retained messages are sent: 0 always, 1 new subscriptions, 2 never (MQTT 5)'
 complete -c mqsub -l sub-id -r -f -d 'subscription identifier 1..268435455 (MQTT 5)'
+complete -c mqsub -l remove-retained -d 'clear each retained message received'
 complete -c mqsub -s U -l unsubscribe -r -f -d 'unsubscribe from FILTER after connecting (repeatable)'

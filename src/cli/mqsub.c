@@ -11,6 +11,7 @@
 #include "output.h"
 #include "run.h"
 #include "sub_print.h"
+#include "sub_clear.h"
 #include "subscribe.h"
 
 enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST, OPT_JSON, OPT_JSON_PAYLOAD, OPT_PRETTY,
@@ -50,6 +51,8 @@ typedef struct sub_app {
 	bool refused;
 	uint64_t quiet_until;        /* --retained-only: end at this instant */
 	bool lower_qos_told;         /* -v/-d: a SUBACK granted less, said once */
+	sub_clear clear;             /* --remove-retained */
+	int clear_err;               /* why clearing stopped, or 0 */
 } sub_app;
 
 static void usage(FILE *f)
@@ -321,7 +324,12 @@ static int on_message(void *ctx, const mq_publish *p)
 	}
 	if (o->retained_only)
 		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
-	if ((o->no_retained && p->retain) || filtered_out(o, p))
+	if (filtered_out(o, p))
+		return 0;
+	if (o->spec.remove_retained && p->retain && p->payload.len &&
+	    (a->clear_err = sub_clear_add(&a->clear, p->topic)) < 0)
+		return a->clear_err;
+	if (o->no_retained && p->retain)
 		return 0;
 	if (print_message(a, p) < 0)
 		return output_stopped(a);
@@ -375,7 +383,25 @@ static bool sub_done(void *ctx, mq_client *c)
 	(void)c;
 	if (a->quiet_until && mq_now_ms() >= a->quiet_until)
 		a->finished = true;   /* --retained-only: no more retained ones */
-	return a->finished || output_over(a);
+	return (a->finished && !sub_clear_busy(&a->clear)) || output_over(a);
+}
+
+/* --remove-retained: publish the clears the session has room for. */
+static int sub_pump(void *ctx, mq_client *c, bool readable)
+{
+	sub_app *a = ctx;
+	(void)readable;
+	int rc = sub_clear_pump(&a->clear, &c->session);
+	if (rc < 0)
+		a->clear_err = rc;
+	return rc;
+}
+
+static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
+{
+	sub_app *a = ctx;
+	(void)tag;   /* every message mqsub publishes is a clear */
+	sub_clear_delivered(&a->clear, reason);
 }
 
 /* --retained-only: wake up when the quiet period ends. */
@@ -400,6 +426,9 @@ static int sub_flush(void *ctx)
 static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 {
 	outbuf_flush(&a->out);
+	if (a->o->spec.remove_retained && !sub_clear_report(&a->clear) && rc >= 0 &&
+	    !a->out.error && !a->out.interrupted)
+		return EXIT_INCOMPLETE;
 	if (a->out.error) {
 		errorf("mqsub", "cannot write output: %s", strerror(a->out.error));
 		return EXIT_NETWORK;
@@ -423,6 +452,10 @@ static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 			return EXIT_TIMEOUT;
 		}
 		return EXIT_OK;
+	}
+	if (rc < 0 && rc == a->clear_err) {
+		errorf("mqsub", "cannot clear retained messages: %s", mq_strerror(rc));
+		return EXIT_NETWORK;
 	}
 	if (rc < 0)
 		return run_failure(&a->base, c, rc, NULL);
@@ -461,9 +494,12 @@ int main(int argc, char **argv)
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed,
-				 .unsubscribed = on_unsubscribed };
+				 .unsubscribed = on_unsubscribed,
+				 .delivered = on_delivered };
 	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush,
-			      .wakeup_ms = sub_wakeup };
+			      .wakeup_ms = sub_wakeup,
+			      .pump = o.spec.remove_retained ? sub_pump : NULL };
+	a.clear.qos = o.c.qos;
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
 		errorf("mqsub", "cannot set up signals: %s", strerror(errno));
@@ -489,5 +525,6 @@ int main(int argc, char **argv)
 			      rc == MQ_CLIENT_STOPPED);
 	mq_client_free(&c);
 	outbuf_free(&a.out);
+	sub_clear_free(&a.clear);
 	return code;
 }

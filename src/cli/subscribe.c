@@ -37,6 +37,9 @@ int subscribe_option(sub_spec *sp, common_opts *c, int opt, const char *arg)
 	switch (opt) {
 	case 'U':
 		return add_unsub(sp, arg);
+	case OPT_REMOVE_RETAINED:
+		sp->remove_retained = true;
+		return 1;
 	case OPT_NO_LOCAL:
 		sp->options |= MQ_SUBOPT_NO_LOCAL;
 		need_v5(sp, c, "--no-local");
@@ -113,5 +116,7 @@ void subscribe_usage(FILE *f)
 "                             -F %S and --json\n"
 "  -U, --unsubscribe FILTER   unsubscribe from FILTER after connecting, e.g.\n"
 "                             what a kept session (-c) holds (repeatable)\n"
+"      --remove-retained      clear each retained message received (publish\n"
+"                             an empty retained one to its topic), -T aside\n"
 "\n", f);
 }

@@ -1,7 +1,7 @@
 /* subscribe.h - what mqsub asks of each subscription beyond its QoS:
  * the MQTT 5 subscription options (--no-local, --retain-as-published,
  * --retain-handling), a Subscription Identifier (--sub-id), and the
- * filters to unsubscribe from (-U). */
+ * filters to unsubscribe from (-U); --remove-retained. */
 #ifndef MQ_SUBSCRIBE_H
 #define MQ_SUBSCRIBE_H
 
@@ -14,7 +14,7 @@
 /* Option ids: mqsub's own start at OPT_TOOL_FIRST; these above them. */
 enum {
 	OPT_NO_LOCAL = OPT_TOOL_FIRST + 50, OPT_RETAIN_AS_PUBLISHED,
-	OPT_RETAIN_HANDLING, OPT_SUB_ID
+	OPT_RETAIN_HANDLING, OPT_SUB_ID, OPT_REMOVE_RETAINED
 };
 
 #define SUBSCRIBE_LONG_OPTIONS                                             \
@@ -22,7 +22,8 @@ enum {
 	{ "retain-as-published", no_argument, NULL, OPT_RETAIN_AS_PUBLISHED }, \
 	{ "retain-handling", required_argument, NULL, OPT_RETAIN_HANDLING }, \
 	{ "sub-id", required_argument, NULL, OPT_SUB_ID },                 \
-	{ "unsubscribe", required_argument, NULL, 'U' }
+	{ "unsubscribe", required_argument, NULL, 'U' },                   \
+	{ "remove-retained", no_argument, NULL, OPT_REMOVE_RETAINED }
 
 typedef struct sub_spec {
 	uint8_t options;             /* MQ_SUBOPT_* bits but the QoS */
@@ -31,6 +32,7 @@ typedef struct sub_spec {
 	mq_props props;              /* the SUBSCRIBE properties */
 	mq_bytes unsubs[SUB_MAX_UNSUBS];   /* -U */
 	size_t nunsubs;
+	bool remove_retained;        /* --remove-retained (sub_clear.h) */
 } sub_spec;
 
 /* One of these options.  Returns 1 handled, 0 not one of them, -1 after

@@ -229,3 +229,84 @@ JSON
 	assert_failure 2
 	assert_stderr_line mqsub "no topic: give -t FILTER .*, or -U FILTER"
 }
+
+# ---- --remove-retained --------------------------------------------------------
+
+# retain_many PREFIX N: N retained messages PREFIX/1..N (payload vI), QoS 1.
+retain_many() {
+	local i
+	for ((i = 1; i <= $2; i++)); do
+		printf '%s/%d\tv%d\n' "$1" "$i" "$i"
+	done | pub --topic-lines -r -q 1
+}
+
+# retained_count FILTER: how many retained messages a fresh subscriber gets.
+retained_count() {
+	local out
+	out=$(sub -t "$1" --retained-only -W 5 -v) || return 1
+	[ -z "$out" ] && echo 0 || wc -l <<<"$out"
+}
+
+@test "--remove-retained --retained-only -W: 50 retained messages wiped, QoS 1 (more than the broker's window)" {
+	retain_many w 50
+	assert_equal "$(retained_count 'w/#')" 50
+	run --separate-stderr sub -t 'w/#' -q 1 --remove-retained --retained-only -W 5 -v
+	assert_success
+	assert_equal "${#lines[@]}" 50
+	assert_stderr_line mqsub '^mqsub: cleared 50 retained messages$'
+	assert_equal "$(retained_count 'w/#')" 0
+	# and mosquitto_sub, an independent peer, sees none either
+	run --separate-stderr rsub -t 'w/#' -v -W 1
+	refute_output --partial 'w/'
+}
+
+@test "--remove-retained honours -T: w/keep stays, the rest is cleared (QoS 0)" {
+	retain_many w 20
+	rpub -t w/keep -r -m kept
+	run --separate-stderr sub -t 'w/#' -T w/keep --remove-retained --retained-only -W 5
+	assert_success
+	assert_stderr_line mqsub '^mqsub: cleared 20 retained messages$'
+	run --separate-stderr sub -t 'w/#' --retained-only -W 5 -v
+	assert_output 'w/keep kept'
+}
+
+@test "--remove-retained on an empty tree: cleared 0, exit 0; with -R nothing printed but all cleared" {
+	run --separate-stderr sub -t 'none/#' --remove-retained --retained-only -W 5
+	assert_success
+	assert_output ''
+	assert_stderr_line mqsub '^mqsub: cleared 0 retained messages$'
+	retain_many r 3
+	run --separate-stderr sub -t 'r/#' -R --remove-retained -W 2 -q 2
+	assert_success
+	assert_output ''
+	assert_stderr_line mqsub '^mqsub: cleared 3 retained messages$'
+	assert_equal "$(retained_count 'r/#')" 0
+}
+
+@test "--no-local: the empty messages --remove-retained publishes do not come back" {
+	rpub -t nl/a -r -q 1 -m x
+	run --separate-stderr sub -t 'nl/#' --remove-retained -F '%r %t [%p]' -W 2
+	assert_success
+	assert_output "1 nl/a [x]
+0 nl/a []"
+	rpub -t nl/a -r -q 1 -m x
+	run --separate-stderr sub -t 'nl/#' --no-local --remove-retained -F '%r %t [%p]' -W 2
+	assert_success
+	assert_output "1 nl/a [x]"
+	assert_equal "$(retained_count 'nl/#')" 0
+}
+
+@test "--remove-retained refused by the broker: counted, exit 6" {
+	local lines
+	dynsec_plugin >/dev/null || skip "no mosquitto dynamic security plugin"
+	broker_start "persistence true"
+	rpub -t ro/a -r -q 1 -m x   # before the plugin forbids publishing to ro/#
+	rpub -t ro/b -r -q 1 -m y
+	mapfile -t lines < <(make_dynsec)
+	broker_stop
+	broker_start "${lines[@]}" "persistence true"
+	[ "$(retained_count 'ro/#')" -eq 2 ] || skip "mosquitto did not keep the retained messages across the restart"
+	run --separate-stderr sub -t 'ro/#' -q 1 --remove-retained --retained-only -W 5
+	assert_failure 6
+	assert_stderr_line mqsub '^mqsub: cleared 0 of 2 retained messages; the broker refused 2$'
+}
