@@ -117,7 +117,8 @@ static int check_filter(const char *opt, const char *arg, size_t n)
 	if (rc < 0) {
 		errorf("mqsub", "bad topic filter '%s' for %s: %s", arg, opt,
 		       rc == -MQ_E_BAD_UTF8 ? "not valid UTF-8"
-		       : "must be 1 to 65535 bytes, + and # a whole level, # last");
+		       : "must be 1 to 65535 bytes, + and # a whole level, # last, "
+		       "$share/GROUP/FILTER with a GROUP and no + # / in it");
 		return -1;
 	}
 	if (n >= MAX_FILTERS) {

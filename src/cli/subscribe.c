@@ -20,7 +20,8 @@ static int add_unsub(sub_spec *sp, const char *arg)
 	if (rc < 0) {
 		errorf("mqsub", "bad topic filter '%s' for -U: %s", arg,
 		       rc == -MQ_E_BAD_UTF8 ? "not valid UTF-8"
-		       : "must be 1 to 65535 bytes, + and # a whole level, # last");
+		       : "must be 1 to 65535 bytes, + and # a whole level, # last, "
+		       "$share/GROUP/FILTER with a GROUP and no + # / in it");
 		return -1;
 	}
 	if (sp->nunsubs >= SUB_MAX_UNSUBS) {

@@ -310,3 +310,36 @@ retained_count() {
 	assert_failure 6
 	assert_stderr_line mqsub '^mqsub: cleared 0 of 2 retained messages; the broker refused 2$'
 }
+
+# ---- shared subscriptions ------------------------------------------------------
+
+@test "shared subscription: two mqsub -q 1 in one group split 2000 QoS 1 messages, none lost or twice" {
+	local p1 p2 n1 n2
+	sub_bg "$T/s1" -t '$share/grp/sh/#' -q 1 -F '%p'
+	p1=$SUB_PID
+	sub_bg "$T/s2" -t '$share/grp/sh/#' -q 1 -F '%p'
+	p2=$SUB_PID
+	seq 1 2000 | pub -t sh/x -q 1 -l
+	local end=$(( $(now_ms) + 20000 ))
+	while (( $(cat "$T/s1" "$T/s2" | wc -l) < 2000 )) && (( $(now_ms) < end )); do
+		sleep 0.1
+	done
+	sleep 0.5   # a duplicate, if any, would come right after
+	kill -TERM "$p1" "$p2"
+	SUB_PID=$p1 sub_done 10
+	SUB_PID=$p2 sub_done 10
+	n1=$(wc -l <"$T/s1")
+	n2=$(wc -l <"$T/s2")
+	(( n1 > 0 && n2 > 0 )) || fail "one subscriber got nothing: $n1 and $n2"
+	assert_equal "$(cat "$T/s1" "$T/s2" | sort -n | uniq -d | head -n 3)" ''
+	assert_equal "$(cat "$T/s1" "$T/s2" | sort -n)" "$(seq 1 2000)"
+}
+
+@test "shared subscription filters: a bad group or no filter is a usage error" {
+	local f
+	for f in '$share/+/a' '$share/g' '$share/g/' '$share//a' '$share/#'; do
+		run --separate-stderr "$MQSUB" -t "$f"
+		assert_failure 2
+		assert_stderr_line mqsub "bad topic filter '\\\$share/.*' for -t: .*GROUP"
+	done
+}
