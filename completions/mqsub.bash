@@ -96,6 +96,10 @@ _mqsub()
 		COMPREPLY=($(compgen -W '5 311 mqttv5 mqttv311' -- "$cur"))
 		return
 		;;
+	-D|--property)
+		COMPREPLY=($(compgen -W 'connect subscribe will' -- "$cur"))
+		return
+		;;
 	-h|--host|--tls-servername)
 		if declare -F _known_hosts_real >/dev/null 2>&1; then
 			_known_hosts_real -- "$cur"
@@ -111,8 +115,8 @@ _mqsub()
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub --format --null --json --json-payload --hex --base64 --pretty --color --no-local --retain-as-published --retain-handling --sub-id --unsubscribe --remove-retained
-		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -t -T -v -N -C -R -E -F -0 -U' -- "$cur"))
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --property --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub --format --null --json --json-payload --hex --base64 --pretty --color --no-local --retain-as-published --retain-handling --sub-id --unsubscribe --remove-retained
+		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -D -t -T -v -N -C -R -E -F -0 -U' -- "$cur"))
 	fi
 } &&
 	complete -F _mqsub mqsub

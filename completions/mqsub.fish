@@ -36,6 +36,7 @@ complete -c mqsub -l receive-maximum -r -f -d 'QoS 1/2 messages the broker may s
 complete -c mqsub -l maximum-packet-size -r -f -d 'largest packet accepted from the broker'
 complete -c mqsub -l connect-user-property -r -f -d 'a user property of the CONNECT (repeatable)'
 complete -c mqsub -l request-response-info -d 'ask the broker for response information'
+complete -c mqsub -s D -l property -r -f -d "mosquitto's property syntax: -D COMMAND PROPERTY VALUE"
 complete -c mqsub -l will-delay -r -f -d 'seconds the broker waits before publishing the will'
 complete -c mqsub -l will-expiry -r -f -d 'message expiry interval of the will'
 complete -c mqsub -l will-content-type -r -f -d 'content type of the will'

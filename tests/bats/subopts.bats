@@ -343,3 +343,86 @@ retained_count() {
 		assert_stderr_line mqsub "bad topic filter '\\\$share/.*' for -t: .*GROUP"
 	done
 }
+
+# ---- mosquitto's -D property syntax ---------------------------------------------
+
+@test "-D publish ...: mqpub's message carries the properties (seen by mosquitto_sub)" {
+	SUB_CMD=mosquitto_sub sub_bg "$T/out" -V 5 -t dp/x -F '%C|%P|%E|%F|%R' -C 1
+	run --separate-stderr pub -t dp/x -q 1 -m hello -D publish content-type text/plain \
+		-D PUBLISH user-property k1 v1 -D publish user-property k2 'v 2' \
+		-D publish message-expiry-interval 600 -D publish payload-format-indicator 1 \
+		-D publish response-topic re/ply
+	assert_success
+	sub_done 10
+	assert_file_eq "$T/out" "text/plain|k1:v1 k2:v 2|600|1|re/ply
+"
+}
+
+@test "-D connect session-expiry-interval 60: mqsub's session outlives the connection" {
+	run --separate-stderr sub -i dx -q 1 -t dx/a -E -D connect session-expiry-interval 60
+	assert_success
+	rpub -t dx/a -q 1 -m kept
+	run --separate-stderr sub -c -i dx -q 1 -t dx/a -C 1 -W 5
+	assert_success
+	assert_output kept
+	# the same without -D: a clean session ends with the connection
+	run --separate-stderr sub -i dy -q 1 -t dy/a -E
+	rpub -t dy/a -q 1 -m lost
+	run --separate-stderr sub -c -i dy -q 1 -t dy/a -W 2
+	assert_output ''
+}
+
+@test "-D subscribe subscription-identifier, -D will ..., -D connect user-property: mapped" {
+	local ours will
+	SUB_CMD=mosquitto_sub sub_bg "$T/will" -V 5 -t dsub/will -F '%C|%P|%p' -C 1
+	will=$SUB_PID
+	sub_bg "$T/out" -t 'dsub/+/x' -F '%S %t' -D subscribe subscription-identifier 9 \
+		-D connect user-property who me -D connect receive-maximum 10 \
+		--will-topic dsub/will --will-payload gone -D will content-type text/x \
+		-D will user-property a b -D will will-delay-interval 0
+	ours=$SUB_PID
+	rpub -t dsub/a/x -q 1 -m x
+	wait_for_lines "$T/out" 1 10
+	assert_file_eq "$T/out" "9 dsub/a/x
+"
+	kill -KILL "$ours"   # no DISCONNECT: the broker publishes the will
+	SUB_PID=$will sub_done 10
+	assert_file_eq "$T/will" "text/x|a:b|gone
+"
+	run --separate-stderr sub -t a -E -D connect request-response-information 1
+	assert_success
+}
+
+@test "-D: unknown or unsupported command or property is a usage error naming it (both tools)" {
+	run --separate-stderr "$MQPUB" -t a -m b -D connect topic-alias-maximum 5
+	assert_failure 2
+	assert_stderr_line mqpub "^mqpub: -D connect topic-alias-maximum is not supported by mqpub"
+	run --separate-stderr "$MQSUB" -t a -D publish content-type x
+	assert_failure 2
+	assert_stderr_line mqsub "^mqsub: -D publish content-type is not supported by mqsub"
+	run --separate-stderr "$MQSUB" -t a -D subscribe user-property k v
+	assert_failure 2
+	assert_stderr_line mqsub "^mqsub: -D subscribe user-property is not supported"
+	run --separate-stderr "$MQPUB" -t a -m b -D conect session-expiry-interval 5
+	assert_failure 2
+	assert_stderr_line mqpub "^mqpub: -D: unknown command 'conect'"
+	run --separate-stderr "$MQSUB" -t a -D connect session-expiry 5
+	assert_failure 2
+	assert_stderr_line mqsub "^mqsub: -D connect: unknown property 'session-expiry'$"
+	run --separate-stderr "$MQSUB" -t a -D connect user-property k
+	assert_failure 2
+	assert_stderr_line mqsub "^mqsub: -D connect: needs PROPERTY VALUE"
+	run --separate-stderr "$MQPUB" -t a -m b -D publish payload-format-indicator 2
+	assert_failure 2
+	assert_stderr_line mqpub "bad value '2' \(0 or 1\)"
+	run --separate-stderr "$MQPUB" -t a -m b -D publish user-property 'k=x' v
+	assert_failure 2
+	assert_stderr_line mqpub "a name with '=' cannot be given"
+	# a value the long option refuses is refused the same way
+	run --separate-stderr "$MQSUB" -t a -D subscribe subscription-identifier 0
+	assert_failure 2
+	assert_stderr_line mqsub "bad value for --sub-id: '0'"
+	run --separate-stderr "$MQSUB" -t a -V 311 -D connect user-property k v -E
+	assert_failure 2
+	assert_stderr_line mqsub "connect-user-property needs MQTT 5"
+}
