@@ -84,6 +84,10 @@ _mqpub()
 		COMPREPLY=($(compgen -W 'utf8 bytes' -- "$cur"))
 		return
 		;;
+	-D|--property)
+		COMPREPLY=($(compgen -W 'connect publish will' -- "$cur"))
+		return
+		;;
 	-h|--host|--tls-servername)
 		if declare -F _known_hosts_real >/dev/null 2>&1; then
 			_known_hosts_real -- "$cur"
@@ -99,8 +103,8 @@ _mqpub()
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --json --replay --speed --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
-		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -t -m -f -s -l -n -r' -- "$cur"))
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --property --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --message --file --stdin-file --stdin-line --null-message --retain --spool --flush --spool-max --spool-max-bytes --topic-lines --topic-sep --skip-bad --json --replay --speed --repeat --repeat-delay --rate --user-property --content-type --response-topic --correlation-data --message-expiry --payload-format --progress --no-progress
+		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -D -t -m -f -s -l -n -r' -- "$cur"))
 	fi
 } &&
 	complete -F _mqpub mqpub

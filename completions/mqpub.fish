@@ -36,6 +36,7 @@ complete -c mqpub -l receive-maximum -r -f -d 'QoS 1/2 messages the broker may s
 complete -c mqpub -l maximum-packet-size -r -f -d 'largest packet accepted from the broker'
 complete -c mqpub -l connect-user-property -r -f -d 'a user property of the CONNECT (repeatable)'
 complete -c mqpub -l request-response-info -d 'ask the broker for response information'
+complete -c mqpub -s D -l property -r -f -d "mosquitto's property syntax: -D COMMAND PROPERTY VALUE"
 complete -c mqpub -l will-delay -r -f -d 'seconds the broker waits before publishing the will'
 complete -c mqpub -l will-expiry -r -f -d 'message expiry interval of the will'
 complete -c mqpub -l will-content-type -r -f -d 'content type of the will'

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "dprop.h"
 #include "exitcodes.h"
 
 /* Connection, authentication, TLS, session and QoS keys; not topics,
@@ -224,6 +225,10 @@ static void scan_args(const tool_cli *t, int argc, char **argv, config_args *a)
 		case OPT_NO_CONFIG: a->no_config = true; break;
 		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_LIST_PROFILES: a->list = true; break;
+		case 'D':   /* its other words are no stray arguments */
+			optind += dprop_words(argc, argv, optind);
+			optind = optind < argc ? optind : argc;
+			break;
 		case 'L': {
 			char *name = config_url_profile(optarg);
 			if (name)

@@ -11,6 +11,8 @@
 #include "output.h"
 #include "run.h"
 #include "sub_print.h"
+#include "sub_clear.h"
+#include "subscribe.h"
 
 enum { OPT_RETAINED_ONLY = OPT_TOOL_FIRST, OPT_JSON, OPT_JSON_PAYLOAD, OPT_PRETTY,
        OPT_HEX, OPT_BASE64, OPT_COLOR };
@@ -31,6 +33,7 @@ typedef struct sub_opts {
 	bool fancy;                  /* print goes through sub_print */
 	char eol;                    /* '\n', or '\0' with -0 */
 	int color;                   /* --color: -1 auto, 0 never, 1 always */
+	sub_spec spec;               /* subscription options, -U (subscribe.h) */
 } sub_opts;
 
 /* --retained-only: the broker sends the retained messages right after
@@ -43,10 +46,13 @@ typedef struct sub_app {
 	outbuf out;
 	unsigned long received;
 	size_t subacks_seen;
+	bool unsub_pending;          /* -U: waiting for the UNSUBACK */
 	bool finished;               /* stop: -C reached, -E done, refusal... */
 	bool refused;
 	uint64_t quiet_until;        /* --retained-only: end at this instant */
 	bool lower_qos_told;         /* -v/-d: a SUBACK granted less, said once */
+	sub_clear clear;             /* --remove-retained */
+	int clear_err;               /* why clearing stopped, or 0 */
 } sub_app;
 
 static void usage(FILE *f)
@@ -78,6 +84,7 @@ static void usage(FILE *f)
 "  -M, --max-inflight N       QoS 1/2 messages the broker may send before\n"
 "                             mqsub acknowledges them (MQTT 5; default no limit)\n"
 "\n", f);
+	subscribe_usage(f);
 	common_usage(f);
 }
 
@@ -99,6 +106,7 @@ static const struct option long_options[] = {
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "base64", no_argument, NULL, OPT_BASE64 },
 	{ "color", optional_argument, NULL, OPT_COLOR },
+	SUBSCRIBE_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -109,7 +117,8 @@ static int check_filter(const char *opt, const char *arg, size_t n)
 	if (rc < 0) {
 		errorf("mqsub", "bad topic filter '%s' for %s: %s", arg, opt,
 		       rc == -MQ_E_BAD_UTF8 ? "not valid UTF-8"
-		       : "must be 1 to 65535 bytes, + and # a whole level, # last");
+		       : "must be 1 to 65535 bytes, + and # a whole level, # last, "
+		       "$share/GROUP/FILTER with a GROUP and no + # / in it");
 		return -1;
 	}
 	if (n >= MAX_FILTERS) {
@@ -194,7 +203,10 @@ static int sub_option(void *tool, int opt, char *arg)
 	case OPT_RETAINED_ONLY: o->retained_only = true; break;
 	case 'E': o->exit_after_sub = true; break;
 	case 'F': return compile_format(o, arg);
-	default: return output_option(o, opt, arg);
+	default: {
+		int r = output_option(o, opt, arg);
+		return r ? r : subscribe_option(&o->spec, &o->c, opt, arg);
+	}
 	}
 	return 1;
 }
@@ -226,16 +238,16 @@ static int check_sub_opts(sub_opts *o)
 	 * mosquitto_sub does). */
 	if (o->c.url_topic && sub_option(o, 't', o->c.url_topic) < 0)
 		return -1;
-	if (o->nsubs == 0) {
-		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L)");
+	if (o->nsubs == 0 && o->spec.nunsubs == 0) {
+		errorf("mqsub", "no topic: give -t FILTER (or a topic in -L), or -U FILTER");
 		return -1;
 	}
 	if (o->no_retained && o->retained_only) {
 		errorf("mqsub", "-R and --retained-only cannot be used together");
 		return -1;
 	}
-	for (size_t i = 0; i < o->nsubs; i++)
-		o->subs[i].options = o->c.qos;
+	if (subscribe_finish(&o->spec, &o->c, o->subs, o->nsubs) < 0)
+		return -1;
 	if (check_output_opts(o) < 0)
 		return -1;
 	return common_finish(&o->c);
@@ -247,7 +259,7 @@ static int parse_args(sub_opts *o, int argc, char **argv)
 	common_defaults(&o->c, "mqsub", 0);
 	o->eol = '\n';
 	o->color = -1;
-	tool_cli cli = { "t:T:vNC:REF:0", long_options, sub_option, o, usage };
+	tool_cli cli = { "t:T:vNC:REF:0U:", long_options, sub_option, o, usage };
 	int r = parse_command_line(&o->c, &cli, argc, argv);
 	if (r)
 		return r;
@@ -305,7 +317,7 @@ static int on_message(void *ctx, const mq_publish *p)
 	const sub_opts *o = a->o;
 	if (output_over(a))
 		return output_stopped(a);
-	if (a->finished)
+	if (a->finished || o->nsubs == 0)   /* -U alone: print nothing */
 		return -MQ_E_APP_STOP;
 	if (o->retained_only && !p->retain) {
 		a->finished = true;
@@ -313,7 +325,12 @@ static int on_message(void *ctx, const mq_publish *p)
 	}
 	if (o->retained_only)
 		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
-	if ((o->no_retained && p->retain) || filtered_out(o, p))
+	if (filtered_out(o, p))
+		return 0;
+	if (o->spec.remove_retained && p->retain && p->payload.len &&
+	    (a->clear_err = sub_clear_add(&a->clear, p->topic)) < 0)
+		return a->clear_err;
+	if (o->no_retained && p->retain)
 		return 0;
 	if (print_message(a, p) < 0)
 		return output_stopped(a);
@@ -344,10 +361,21 @@ static void on_subscribed(void *ctx, const mq_suback *ack)
 		a->finished = true;
 	}
 	a->subacks_seen++;
-	if (a->o->exit_after_sub)
+	if (a->o->exit_after_sub && !a->unsub_pending)
 		a->finished = true;
 	if (a->o->retained_only)
 		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
+}
+
+/* -U done: alone, or with -E once the SUBACK came too, the run is over. */
+static void on_unsubscribed(void *ctx, const mq_suback *ack)
+{
+	sub_app *a = ctx;
+	if (!subscribe_unsuback(&a->o->spec, a->base.version, ack))
+		a->refused = true;
+	a->unsub_pending = false;
+	if (a->o->nsubs == 0 || (a->o->exit_after_sub && a->subacks_seen))
+		a->finished = true;
 }
 
 static bool sub_done(void *ctx, mq_client *c)
@@ -356,7 +384,25 @@ static bool sub_done(void *ctx, mq_client *c)
 	(void)c;
 	if (a->quiet_until && mq_now_ms() >= a->quiet_until)
 		a->finished = true;   /* --retained-only: no more retained ones */
-	return a->finished || output_over(a);
+	return (a->finished && !sub_clear_busy(&a->clear)) || output_over(a);
+}
+
+/* --remove-retained: publish the clears the session has room for. */
+static int sub_pump(void *ctx, mq_client *c, bool readable)
+{
+	sub_app *a = ctx;
+	(void)readable;
+	int rc = sub_clear_pump(&a->clear, &c->session);
+	if (rc < 0)
+		a->clear_err = rc;
+	return rc;
+}
+
+static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
+{
+	sub_app *a = ctx;
+	(void)tag;   /* every message mqsub publishes is a clear */
+	sub_clear_delivered(&a->clear, reason);
 }
 
 /* --retained-only: wake up when the quiet period ends. */
@@ -381,6 +427,9 @@ static int sub_flush(void *ctx)
 static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 {
 	outbuf_flush(&a->out);
+	if (a->o->spec.remove_retained && !sub_clear_report(&a->clear) && rc >= 0 &&
+	    !a->out.error && !a->out.interrupted)
+		return EXIT_INCOMPLETE;
 	if (a->out.error) {
 		errorf("mqsub", "cannot write output: %s", strerror(a->out.error));
 		return EXIT_NETWORK;
@@ -404,6 +453,10 @@ static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 			return EXIT_TIMEOUT;
 		}
 		return EXIT_OK;
+	}
+	if (rc < 0 && rc == a->clear_err) {
+		errorf("mqsub", "cannot clear retained messages: %s", mq_strerror(rc));
+		return EXIT_NETWORK;
 	}
 	if (rc < 0)
 		return run_failure(&a->base, c, rc, NULL);
@@ -438,11 +491,16 @@ int main(int argc, char **argv)
 	 * may send it unacknowledged. */
 	if (!o.c.connect.receive_max)
 		sc.receive_max = (uint16_t)o.c.max_inflight;
+	subscribe_session_config(&o.spec, &sc);
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
-				 .subscribed = on_subscribed };
+				 .subscribed = on_subscribed,
+				 .unsubscribed = on_unsubscribed,
+				 .delivered = on_delivered };
 	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush,
-			      .wakeup_ms = sub_wakeup };
+			      .wakeup_ms = sub_wakeup,
+			      .pump = o.spec.remove_retained ? sub_pump : NULL };
+	a.clear.qos = o.c.qos;
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
 		errorf("mqsub", "cannot set up signals: %s", strerror(errno));
@@ -459,11 +517,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	mq_session_subscribe(&c.session, o.subs, o.nsubs, mq_now_ms());
+	a.unsub_pending = o.spec.nunsubs > 0;
+	if (a.unsub_pending)
+		mq_session_unsubscribe(&c.session, o.spec.unsubs, o.spec.nunsubs, mq_now_ms());
 	if (rc == 0)
 		rc = mq_client_run(&c);
 	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc,
 			      rc == MQ_CLIENT_STOPPED);
 	mq_client_free(&c);
 	outbuf_free(&a.out);
+	sub_clear_free(&a.clear);
 	return code;
 }

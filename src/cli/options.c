@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "config.h"
+#include "dprop.h"
 #include "escape.h"
 #include "exitcodes.h"
 #include "options.h"
@@ -614,8 +615,9 @@ int parse_command_line(common_opts *o, const tool_cli *t, int argc, char **argv)
 			print_version(stdout, o->prog);
 			return 0 + 1;
 		}
-		r = t->option(t->tool, opt, optarg);
-		if (r == 0)
+		if (opt == 'D')   /* -D COMMAND PROPERTY VALUE... */
+			r = dprop_option(o, t, optarg, argc, argv);
+		else if ((r = t->option(t->tool, opt, optarg)) == 0)
 			r = common_option(o, opt, optarg);
 		if (r == 0)
 			report_bad_option(o->prog, argv, opt);
@@ -687,6 +689,7 @@ void common_usage(FILE *f)
 "      --list-profiles        print the profile names and exit\n"
 "\n", f);
 	connect_usage(f);
+	dprop_usage(f);
 	fputc('\n', f);
 	reach_usage(f);
 	fputc('\n', f);

@@ -113,7 +113,7 @@ typedef struct common_opts {
 
 /* getopt_long entries and short options shared by both tools; each tool
  * appends its own: { COMMON_LONG_OPTIONS, {"topic", ...}, {0} }. */
-#define COMMON_SHORT_OPTIONS "h:p:L:i:I:k:V:u:P:cx:q:W:dM:A:"
+#define COMMON_SHORT_OPTIONS "h:p:L:i:I:k:V:u:P:cx:q:W:dM:A:D:"
 #define COMMON_LONG_OPTIONS                                                \
 	{ "host", required_argument, NULL, 'h' },                          \
 	{ "port", required_argument, NULL, 'p' },                          \
@@ -154,6 +154,7 @@ typedef struct common_opts {
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },                 \
 	{ "profile", required_argument, NULL, OPT_PROFILE },               \
 	{ "list-profiles", no_argument, NULL, OPT_LIST_PROFILES },         \
+	{ "property", required_argument, NULL, 'D' },  /* dprop.h */       \
 	TLS_LONG_OPTIONS,                                                  \
 	CONNECT_LONG_OPTIONS,                                              \
 	{ "help", no_argument, NULL, OPT_HELP },                           \

@@ -18,6 +18,20 @@ static void trace_publish(FILE *f, const mq_publish *p)
 	fprintf(f, "' (%zu bytes)", p->payload.len);
 }
 
+/* The filters we send with their options byte (MQTT 5.0 §3.8.3.1). */
+static void trace_subscribe(FILE *f, const mq_subscribe *s)
+{
+	fprintf(f, " id %u (%zu filters)", s->packet_id, s->count);
+	for (size_t i = 0; s->entries && i < s->count && i < 8; i++) {
+		fputs(" '", f);
+		fput_escaped(f, (const char *)s->entries[i].filter.ptr,
+			     s->entries[i].filter.len > 200 ? 200 : s->entries[i].filter.len);
+		fprintf(f, "' options 0x%02x", s->entries[i].options);
+	}
+	if (s->props.sub_id_count)
+		fprintf(f, " sub-id %u", (unsigned)s->props.sub_ids[0]);
+}
+
 static void trace_connect(FILE *f, const mq_connect *c)
 {
 	fprintf(f, " v%s id '", c->version == MQ_V5 ? "5" : "3.1.1");
@@ -47,8 +61,7 @@ static void trace_body(FILE *f, uint8_t version, const mq_packet *p)
 				mq_reason_text(version, p->type, p->u.ack.reason));
 		break;
 	case MQ_SUBSCRIBE:
-		fprintf(f, " id %u (%zu filters)", p->u.subscribe.packet_id,
-			p->u.subscribe.count);
+		trace_subscribe(f, &p->u.subscribe);
 		break;
 	case MQ_SUBACK: case MQ_UNSUBACK:
 		fprintf(f, " id %u", p->u.suback.packet_id);

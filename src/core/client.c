@@ -345,13 +345,20 @@ static void link_up_notice(mq_client *c)
 	notice(c, line);
 }
 
-/* Decode and handle every whole packet buffered in the reader. */
+/* Decode and handle every whole packet buffered in the reader.  After
+ * the app refused a message (-MQ_E_APP_STOP) the rest are still handled:
+ * it refuses further messages too, but acknowledgements of what it
+ * published must not wait in the buffer for more bytes to come. */
 static int handle_packets(mq_client *c)
 {
 	mq_packet pkt;
-	int r;
+	int r, stop = 0;
 	while ((r = mq_reader_next(&c->reader, &pkt)) == 1) {
 		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
+		if (rc == -MQ_E_APP_STOP) {
+			stop = rc;
+			continue;
+		}
 		if (rc < 0) {
 			if (rc == -MQ_E_UNEXPECTED_PACKET || rc == -MQ_E_PROTOCOL) {
 				set_err(c, "protocol error from broker", rc, NULL);
@@ -376,7 +383,7 @@ static int handle_packets(mq_client *c)
 		not_mqtt_hint(c);
 		answer_error(c, r, mq_reader_failed_type(&c->reader));
 	}
-	return r;
+	return r < 0 ? r : stop;
 }
 
 /* Read what the socket has (bounded), handling packets as they complete. */

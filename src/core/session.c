@@ -479,6 +479,9 @@ void mq_session_link_lost(mq_session *s)
 	if (s->pending_sub_count)
 		s->subs_resend = true;
 	s->pending_sub_count = 0;
+	if (s->unsub_id)   /* sent again after the next CONNACK */
+		sess_bit_clear(s->ids_out, s->unsub_id);
+	s->unsub_id = 0;
 	for (i = 0; i < s->slot_count; i++) {
 		mq_slot *slot = ring_at(s, i);
 
@@ -525,6 +528,8 @@ static int send_subscribe(mq_session *s)
 	if (!id)
 		return -MQ_E_INFLIGHT_FULL;
 	p.u.subscribe.packet_id = id;
+	if (sess_is_v5(s) && s->cfg.subscribe_props)   /* MQTT 5.0 §3.8.2.1 */
+		p.u.subscribe.props = *s->cfg.subscribe_props;
 	p.u.subscribe.entries = s->subs;
 	p.u.subscribe.count = s->sub_count;
 	rc = sess_queue_packet(s, &p);
@@ -561,6 +566,70 @@ int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
 		return 0;
 	}
 	return send_subscribe(s);
+}
+
+/* Queue one UNSUBSCRIBE for the whole list (MQTT 5.0 §3.10). */
+static int send_unsubscribe(mq_session *s)
+{
+	mq_packet p = { .type = MQ_UNSUBSCRIBE };
+	uint16_t id;
+	int rc;
+
+	if (s->unsub_count == 0)
+		return 0;
+	id = sess_id_alloc(s);
+	if (!id)
+		return -MQ_E_INFLIGHT_FULL;
+	p.u.unsubscribe.packet_id = id;
+	p.u.unsubscribe.filters = s->unsubs;
+	p.u.unsubscribe.count = s->unsub_count;
+	rc = sess_queue_packet(s, &p);
+	if (rc < 0) {
+		sess_bit_clear(s->ids_out, id);
+		return rc;
+	}
+	s->unsub_id = id;
+	return 0;
+}
+
+int mq_session_unsubscribe(mq_session *s, const mq_bytes *filters,
+			   size_t count, uint64_t now_ms)
+{
+	size_t i;
+	int rc;
+
+	(void)now_ms;
+	if (count > UINT16_MAX || s->unsub_count)
+		return -MQ_E_INFLIGHT_FULL;
+	for (i = 0; i < count; i++) {
+		rc = mq_filter_check(filters[i].ptr, filters[i].len);
+		if (rc < 0)
+			return rc;
+	}
+	s->unsubs = filters;
+	s->unsub_count = count;
+	s->unsub_id = 0;
+	return s->state == MQ_S_CONNECTED ? send_unsubscribe(s) : 0;
+}
+
+bool mq_session_unsubscribing(const mq_session *s)
+{
+	return s->unsub_count > 0;
+}
+
+/* MQTT 5.0 §3.11: one reason code per filter (3.1.1 §3.11: none). */
+static int on_unsuback(mq_session *s, const mq_suback *ack)
+{
+	if (!s->unsub_id || ack->packet_id != s->unsub_id)
+		return -MQ_E_BAD_PACKET_ID;
+	if (sess_is_v5(s) && ack->reasons.len != s->unsub_count)
+		return -MQ_E_PROTOCOL;
+	sess_bit_clear(s->ids_out, ack->packet_id);
+	s->unsub_id = 0;
+	s->unsub_count = 0;
+	if (s->ev.unsubscribed)
+		s->ev.unsubscribed(s->ev.ctx, ack);
+	return 0;
 }
 
 /* ---- inbound packets ------------------------------------------------------ */
@@ -646,6 +715,8 @@ static int on_connack(mq_session *s, const mq_connack *ack)
 		if (rc < 0)
 			return rc;
 	}
+	if (s->unsub_count && !s->unsub_id && (rc = send_unsubscribe(s)) < 0)
+		return rc;
 	if (s->ev.connected)
 		s->ev.connected(s->ev.ctx, ack);
 	return 0;
@@ -809,6 +880,7 @@ static int dispatch(mq_session *s, const mq_packet *p)
 	case MQ_PUBREL:   return on_pubrel(s, &p->u.ack);
 	case MQ_PUBCOMP:  return on_pubcomp(s, &p->u.ack);
 	case MQ_SUBACK:   return on_suback(s, &p->u.suback);
+	case MQ_UNSUBACK: return on_unsuback(s, &p->u.suback);
 	case MQ_PINGRESP:
 		s->ping_outstanding = false;
 		return 0;

@@ -57,6 +57,9 @@ typedef struct mq_session_config {
 	const mq_props *connect_props;   /* 5.0: user properties and Request
 	                                    Response Information, or NULL */
 	const mq_props *will_props;      /* 5.0 will properties, or NULL */
+	const mq_props *subscribe_props; /* 5.0 properties of every SUBSCRIBE
+	                                    (Subscription Identifier, user
+	                                    properties), resubscribes too; or NULL */
 	bool topic_aliases;         /* 5.0: send topic aliases when the
 	                               broker allows them (alias.h) */
 	bool version_fallback;      /* version not given: a broker refusing 5.0
@@ -84,6 +87,9 @@ typedef struct mq_session_events {
 	void (*delivered)(void *ctx, uint64_t tag, uint8_t reason);
 	/* SUBACK for a SUBSCRIBE (reason count already checked). */
 	void (*subscribed)(void *ctx, const mq_suback *ack);
+	/* UNSUBACK for mq_session_unsubscribe() (5.0: one reason code per
+	 * filter, count checked; 3.1.1: none). */
+	void (*unsubscribed)(void *ctx, const mq_suback *ack);
 	/* Every packet sent (outgoing true) or received, for -d traces. */
 	void (*trace)(void *ctx, bool outgoing, const mq_packet *p);
 	/* One line of debug text (state changes "CONNECTING -> CONNECTED"). */
@@ -150,6 +156,10 @@ typedef struct mq_session {
 	size_t sub_count;
 	mq_pending_sub pending_subs[MQ_MAX_PENDING_SUBS];
 	size_t pending_sub_count;
+	/* Filters to unsubscribe from, until their UNSUBACK. */
+	const mq_bytes *unsubs;
+	size_t unsub_count;
+	uint16_t unsub_id;              /* id of the UNSUBSCRIBE sent, or 0 */
 
 	uint64_t changes;               /* bumped whenever the state a
 	                                   store must keep changes */
@@ -214,6 +224,15 @@ int mq_session_subscribe(mq_session *s, const mq_sub_entry *subs,
  * or one that resumed its session.  Returns 0, -MQ_E_WOULD_BLOCK when not
  * connected, or -MQ_E_*. */
 int mq_session_ack(mq_session *s, uint16_t packet_id, uint8_t qos);
+
+/* Unsubscribe from filters[count] (caller-owned, outlives the session):
+ * UNSUBSCRIBE is queued now if connected, else after the next CONNACK
+ * (after the SUBSCRIBE), and again on a new link until its UNSUBACK.
+ * Returns 0 or -MQ_E_*. */
+int mq_session_unsubscribe(mq_session *s, const mq_bytes *filters,
+			   size_t count, uint64_t now_ms);
+/* An UNSUBSCRIBE waits for its UNSUBACK. */
+bool mq_session_unsubscribing(const mq_session *s);
 
 /* Can a message of this QoS be queued now?  False while not connected,
  * when the window is full (QoS 1/2) or the output is above

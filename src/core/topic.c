@@ -86,7 +86,24 @@ int mq_topic_check(const uint8_t *s, size_t len)
 	return len == 0 ? -MQ_E_BAD_TOPIC : text_check(s, len, true);
 }
 
-/* MQTT 5.0 §4.7.1: '+' fills a whole level, '#' a whole last level. */
+/* MQTT 5.0 §4.8.2: "$share/" ShareName "/" filter, the ShareName at
+ * least one character without '/', '+' or '#', the filter not empty (the
+ * caller checks it as part of the whole). */
+static int shared_check(const uint8_t *s, size_t len)
+{
+	static const char prefix[] = "$share/";
+	size_t i, n = sizeof prefix - 1;
+
+	if (len < n || memcmp(s, prefix, n) != 0)
+		return 0;
+	for (i = n; i < len && s[i] != '/'; i++)
+		if (s[i] == '+' || s[i] == '#')
+			return -MQ_E_BAD_FILTER;
+	return i == n || i + 1 >= len ? -MQ_E_BAD_FILTER : 0;
+}
+
+/* MQTT 5.0 §4.7.1: '+' fills a whole level, '#' a whole last level;
+ * §4.8.2 for a shared subscription. */
 int mq_filter_check(const uint8_t *s, size_t len)
 {
 	size_t i;
@@ -107,7 +124,7 @@ int mq_filter_check(const uint8_t *s, size_t len)
 		if (!whole || (s[i] == '#' && i + 1 != len))
 			return -MQ_E_BAD_FILTER;
 	}
-	return 0;
+	return shared_check(s, len);
 }
 
 /* End of the level starting at i: the next '/' or the end. */

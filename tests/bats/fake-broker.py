@@ -10,6 +10,8 @@ connections one after another according to MODE:
   oversize  answer CONNECT with a 5-byte remaining length (malformed)
   noack     answer CONNECT with a success CONNACK, never acknowledge PUBLISH
   refuse    answer CONNECT with CONNACK "not authorized" (5 / 0x87)
+  v311only  a 3.1.1 broker: an MQTT 5 CONNECT gets the 3.1.1 CONNACK
+            "unacceptable protocol version" (1), a 3.1.1 one success
 
 Each received packet's type is logged on stderr.  Runs until killed.
 """
@@ -74,6 +76,9 @@ def serve(conn, mode):
             conn.sendall(connack(protocol_level(pkt[1]), True))
         elif mode == "refuse":
             conn.sendall(connack(protocol_level(pkt[1]), False))
+        elif mode == "v311only":
+            v5 = protocol_level(pkt[1]) >= 5
+            conn.sendall(bytes([0x20, 0x02, 0x00, 0x01 if v5 else 0x00]))
 
 
 def main():

@@ -1148,11 +1148,15 @@ static void test_topic_filter_check(void)
 	static const char *const good_f[] = {
 		"#", "+", "a/b", "a/+", "+/+", "a/#", "/", "a//b", "+/#",
 		"$SYS/#", "$share/g/a/+", "/+", "+/", "//", "sport/+/player1",
-		"\xC3\xA9/+"
+		"\xC3\xA9/+", "$share/g/#", "$share/g/+/x", "$share/g//", "$share",
+		"$sharex/+/y", "$share/\xC3\xA9-1/a"
 	};
 	static const char *const bad_f[] = {
 		"a#", "a/#/b", "#/a", "a+", "+a", "a/b+", "##", "++", "a/+b",
-		"#+", "sport/tennis#", "sport/tennis/#/ranking"
+		"#+", "sport/tennis#", "sport/tennis/#/ranking",
+		/* MQTT 5.0 §4.8.2: a ShareName, then a filter */
+		"$share/", "$share/g", "$share/g/", "$share//a", "$share/+/a",
+		"$share/#", "$share/g+/a", "$share/#g/a"
 	};
 	size_t i;
 

@@ -944,6 +944,58 @@ static void test_subscribe_resend(uint8_t v)
 	mq_session_free(&s);
 }
 
+/* SUBSCRIBE carries the configured 5.0 properties, resubscribes too;
+ * UNSUBSCRIBE goes after it at the first CONNACK, again on a new link
+ * until its UNSUBACK, and never after that. */
+static void test_unsubscribe(uint8_t v)
+{
+	static const mq_bytes unsubs[] = { MQ_BYTES_STR("u/#"), MQ_BYTES_STR("v") };
+	static const uint8_t reasons[] = { 0x00, 0x11 };
+	mq_session_config cfg = base_cfg(v);
+	mq_props sp;
+	mq_packet p = { .type = MQ_UNSUBACK };
+	mq_session s;
+	rec r;
+
+	memset(&sp, 0, sizeof sp);
+	sp.present = MQ_PROP_BIT(MQ_PROP_SUBSCRIPTION_ID);
+	sp.sub_ids[0] = 77;
+	sp.sub_id_count = 1;
+	cfg.subscribe_props = &sp;
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(mq_session_subscribe(&s, subs2, 2, 0), 0);
+	CHECK_EQ(mq_session_unsubscribe(&s, unsubs, 2, 0), 0);
+	CHECK(mq_session_unsubscribing(&s));
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(drain(&s, 0), 2);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	CHECK_EQ(pk[0].u.subscribe.props.sub_id_count, v == MQ_V5 ? 1u : 0u);
+	CHECK_EQ(pk[1].type, MQ_UNSUBSCRIBE);
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, false), 0);
+	CHECK_EQ(drain(&s, 0), 2);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	if (v == MQ_V5)
+		CHECK_EQ(pk[0].u.subscribe.props.sub_ids[0], 77u);
+	CHECK_EQ(pk[1].type, MQ_UNSUBSCRIBE);
+	p.u.suback.packet_id = pk[1].u.unsubscribe.packet_id;
+	if (v == MQ_V5) {
+		p.u.suback.reasons = (mq_bytes){ reasons, 1 };
+		CHECK_EQ(feed(&s, &p, 0), -MQ_E_PROTOCOL);
+		p.u.suback.reasons = (mq_bytes){ reasons, 2 };
+	}
+	CHECK_EQ(feed(&s, &p, 0), 0);
+	CHECK(!mq_session_unsubscribing(&s));
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_BAD_PACKET_ID);
+	/* the SUBACK never came: SUBSCRIBE again, UNSUBSCRIBE not */
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, true), 0);
+	CHECK_EQ(drain(&s, 0), 1);
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	mq_session_free(&s);
+}
+
 static void test_inbound(uint8_t v)
 {
 	mq_session_config cfg = base_cfg(v);
@@ -1113,8 +1165,8 @@ static void test_unexpected(uint8_t v)
 	p = (mq_packet){ .type = MQ_PINGREQ };
 	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
 	p = suback(3, unsub_ok, v == MQ_V5 ? 1 : 0);
-	p.type = MQ_UNSUBACK;
-	CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
+	p.type = MQ_UNSUBACK;   /* for no UNSUBSCRIBE of ours: like a SUBACK */
+	CHECK_EQ(feed(&s, &p, 0), -MQ_E_BAD_PACKET_ID);
 	if (v == MQ_V311) {
 		p = (mq_packet){ .type = MQ_DISCONNECT };
 		CHECK_EQ(feed(&s, &p, 0), -MQ_E_UNEXPECTED_PACKET);
@@ -1478,6 +1530,7 @@ int main(void)
 		test_resume_session(v);
 		test_fresh_session(v);
 		test_subscribe_resend(v);
+		test_unsubscribe(v);
 		test_inbound(v);
 		test_deferred_ack(v);
 		test_unexpected(v);
