@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec_opts.h"
 #include "exitcodes.h"
 #include "options.h"
 #include "format.h"
@@ -34,6 +35,7 @@ typedef struct sub_opts {
 	char eol;                    /* '\n', or '\0' with -0 */
 	int color;                   /* --color: -1 auto, 0 never, 1 always */
 	sub_spec spec;               /* subscription options, -U (subscribe.h) */
+	exec_opts exec;              /* --exec and its options (exec_opts.h) */
 } sub_opts;
 
 /* --retained-only: the broker sends the retained messages right after
@@ -53,6 +55,7 @@ typedef struct sub_app {
 	bool lower_qos_told;         /* -v/-d: a SUBACK granted less, said once */
 	sub_clear clear;             /* --remove-retained */
 	int clear_err;               /* why clearing stopped, or 0 */
+	sub_exec x;                  /* --exec */
 } sub_app;
 
 static void usage(FILE *f)
@@ -85,6 +88,7 @@ static void usage(FILE *f)
 "                             mqsub acknowledges them (MQTT 5; default no limit)\n"
 "\n", f);
 	subscribe_usage(f);
+	exec_usage(f);
 	common_usage(f);
 }
 
@@ -107,6 +111,7 @@ static const struct option long_options[] = {
 	{ "base64", no_argument, NULL, OPT_BASE64 },
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	SUBSCRIBE_LONG_OPTIONS,
+	EXEC_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -205,7 +210,9 @@ static int sub_option(void *tool, int opt, char *arg)
 	case 'F': return compile_format(o, arg);
 	default: {
 		int r = output_option(o, opt, arg);
-		return r ? r : subscribe_option(&o->spec, &o->c, opt, arg);
+		if (!r)
+			r = subscribe_option(&o->spec, &o->c, opt, arg);
+		return r ? r : exec_option(&o->exec, &o->c, opt, arg);
 	}
 	}
 	return 1;
@@ -248,8 +255,16 @@ static int check_sub_opts(sub_opts *o)
 	}
 	if (subscribe_finish(&o->spec, &o->c, o->subs, o->nsubs) < 0)
 		return -1;
-	if (check_output_opts(o) < 0)
+	if (check_output_opts(o) < 0 || exec_finish(&o->exec, &o->c) < 0)
 		return -1;
+	if (o->exec.enabled && (o->verbose || o->fancy || o->no_newline || o->eol != '\n' ||
+				o->exit_after_sub || o->retained_only ||
+				o->spec.remove_retained)) {
+		errorf("mqsub", "--exec prints what the handlers print: -v, -F, -N, -0, "
+		       "--json, --hex, --base64, -E, --retained-only and "
+		       "--remove-retained cannot go with it");
+		return -1;
+	}
 	return common_finish(&o->c);
 }
 
@@ -259,7 +274,7 @@ static int parse_args(sub_opts *o, int argc, char **argv)
 	common_defaults(&o->c, "mqsub", 0);
 	o->eol = '\n';
 	o->color = -1;
-	tool_cli cli = { "t:T:vNC:REF:0U:", long_options, sub_option, o, usage };
+	tool_cli cli = { "t:T:vNC:REF:0U:j:", long_options, sub_option, o, usage };
 	int r = parse_command_line(&o->c, &cli, argc, argv);
 	if (r)
 		return r;
@@ -332,6 +347,8 @@ static int on_message(void *ctx, const mq_publish *p)
 		return a->clear_err;
 	if (o->no_retained && p->retain)
 		return 0;
+	if (o->exec.enabled)
+		return sub_exec_message(&a->x, p);
 	if (print_message(a, p) < 0)
 		return output_stopped(a);
 	a->received++;
@@ -401,8 +418,17 @@ static int sub_pump(void *ctx, mq_client *c, bool readable)
 static void on_delivered(void *ctx, uint64_t tag, uint8_t reason)
 {
 	sub_app *a = ctx;
-	(void)tag;   /* every message mqsub publishes is a clear */
-	sub_clear_delivered(&a->clear, reason);
+	if (a->o->exec.enabled)   /* a reply or a dead letter */
+		sub_exec_delivered(&a->x, tag, reason);
+	else   /* else every message mqsub publishes is a clear */
+		sub_clear_delivered(&a->clear, reason);
+}
+
+static void on_connected(void *ctx, const mq_connack *ack)
+{
+	sub_app *a = ctx;
+	if (a->o->exec.enabled)
+		sub_exec_connected(&a->x, ack);
 }
 
 /* --retained-only: wake up when the quiet period ends. */
@@ -469,7 +495,8 @@ int main(int argc, char **argv)
 	int closed_fds = run_open_std_fds();
 	if (closed_fds < 0)
 		return EXIT_NETWORK;   /* no /dev/null: nothing can be said */
-	int r = parse_args(&o, argc, argv);
+	int r = exec_take_argv(&o.exec, &argc, argv) < 0 ? EXIT_USAGE + 1
+		: parse_args(&o, argc, argv);
 	common_wipe_argv(&o.c);
 	if (r)
 		return r - 1;
@@ -490,16 +517,22 @@ int main(int argc, char **argv)
 	/* mqsub publishes nothing: --max-inflight bounds what the broker
 	 * may send it unacknowledged. */
 	if (!o.c.connect.receive_max)
-		sc.receive_max = (uint16_t)o.c.max_inflight;
+		sc.receive_max = (uint16_t)(o.exec.enabled && !o.c.max_inflight
+					    ? o.exec.jobs : o.c.max_inflight);
 	subscribe_session_config(&o.spec, &sc);
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed,
 				 .unsubscribed = on_unsubscribed,
-				 .delivered = on_delivered };
+				 .delivered = on_delivered,
+				 .connected = on_connected };
 	mq_client_app app = { .ctx = &a, .done = sub_done, .flush = sub_flush,
 			      .wakeup_ms = sub_wakeup,
 			      .pump = o.spec.remove_retained ? sub_pump : NULL };
+	if (o.exec.enabled)   /* the handlers drive the loop */
+		app = (mq_client_app){ .ctx = &a.x, .input_fd = sub_exec_input_fd,
+				       .pump = sub_exec_pump, .done = sub_exec_done,
+				       .hold = sub_exec_hold, .wakeup_ms = sub_exec_wakeup };
 	a.clear.qos = o.c.qos;
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
@@ -507,6 +540,9 @@ int main(int argc, char **argv)
 		return EXIT_NETWORK;
 	}
 	outbuf_stop_on(&a.out, cc.stop_flag, cc.stop_fd);
+	if (o.exec.enabled && sub_exec_init(&a.x, &o.exec, &a.out, cc.stop_flag, cc.stop_fd,
+					    o.count, &a.finished) < 0)
+		return EXIT_USAGE;
 
 	static mq_client c;
 	mq_client_init(&c, &cc, &sc, &ev, &app);
@@ -523,7 +559,12 @@ int main(int argc, char **argv)
 	if (rc == 0)
 		rc = mq_client_run(&c);
 	int code = sub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc,
-			      rc == MQ_CLIENT_STOPPED);
+			      rc == MQ_CLIENT_STOPPED && !o.exec.enabled);
+	if (o.exec.enabled) {
+		int e = sub_exec_result(&a.x, code == EXIT_OK);
+		code = code == EXIT_OK ? e : code;
+		sub_exec_free(&a.x);
+	}
 	mq_client_free(&c);
 	outbuf_free(&a.out);
 	sub_clear_free(&a.clear);
