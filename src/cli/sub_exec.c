@@ -181,8 +181,12 @@ int sub_exec_message(sub_exec *x, const mq_publish *p)
 		x->dropped_q0++;
 		return 0;
 	}
-	if (x->stopping || x->failed || (x->limit && x->seq >= x->limit))
+	if (x->limit && x->seq >= x->limit)
+		return MQ_MESSAGE_LATER;   /* past -C: left for the next run */
+	if (x->stopping || x->failed) {
+		x->declined++;
 		return MQ_MESSAGE_LATER;   /* never acknowledged: sent again later */
+	}
 	exec_job *j = job_new(p);
 	if (!j)
 		return -MQ_E_NOMEM;
@@ -414,8 +418,7 @@ static void job_failed(sub_exec *x, exec_job *j, const char *why)
 	case FAIL_SKIP:
 		errorf("mqsub", "handler for '%.*s' failed (%s): skipped", tl, t, why);
 		x->skipped++;
-		finish(x, j, true);
-		x->handled--;
+		finish(x, j, true);   /* counts for -C: it was taken care of */
 		return;
 	case FAIL_PUBLISH:
 		j->st = J_PUBLISH;
@@ -516,9 +519,16 @@ static int dead_letter(exec_job *j, mq_message *m, mq_props *pr)
 		return -1;
 	size_t n = j->props.user.len;
 	memcpy(j->pubbuf, j->props.user.ptr, n);
-	/* stderr's tail, cut back to whole UTF-8 (a user property is text) */
+	/* stderr's tail as one line of text: whole UTF-8, and no control
+	 * characters, which brokers may call malformed (§1.5.4; mosquitto
+	 * does) */
 	size_t tl = j->tail_len;
 	while (tl && mq_utf8_check((const uint8_t *)j->tail, tl) < 0)
+		tl--;
+	for (size_t i = 0; i < tl; i++)
+		if ((uint8_t)j->tail[i] < 0x20 || j->tail[i] == 0x7F)
+			j->tail[i] = ' ';
+	while (tl && j->tail[tl - 1] == ' ')
 		tl--;
 	static const struct { const char *k; } keys[] = { { "mqsub-topic" },
 		{ "mqsub-status" }, { "mqsub-stderr" } };
@@ -745,7 +755,7 @@ int sub_exec_result(sub_exec *x, bool say)
 		j->proc.pid = 0;
 	}
 	outbuf_flush(x->out);
-	unsigned long left = 0;
+	unsigned long left = x->declined;
 	for (exec_job *j = x->head; j; j = j->next)
 		left += j->qos && !j->orphan && !(j->st == J_DONE && j->ack);
 	if (x->failed) {

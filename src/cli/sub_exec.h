@@ -58,6 +58,7 @@ typedef struct sub_exec {
 	bool stopping, killed;
 	bool failed;                 /* tries ran out: stop */
 	unsigned long handled, skipped, dropped_q0, limit;
+	unsigned long declined;      /* came after a stop: left unacknowledged */
 	int err_status;
 	char err[256];
 } sub_exec;
