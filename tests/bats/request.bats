@@ -80,12 +80,12 @@ responder_done() {
 }
 
 @test "--request: two requests get different response topics and correlation data" {
-	local i from
-	for i in 1 2; do
+	local k from
+	for k in 1 2; do
 		from=$(log_lines)
 		(
 			line=$(sub -V 5 -t rpc/fresh -C 1 --json) || exit 1
-			jq -r '.properties | .response_topic + " " + (.correlation_data_base64 // (.correlation_data | @base64))' <<<"$line" > "$T/seen$i"
+			jq -r '.properties | .response_topic + " " + (.correlation_data_base64 // (.correlation_data | @base64))' <<<"$line" > "$T/seen$k"
 		) 3>&- &
 		RESP_PID=$!
 		bg_track "$RESP_PID"
@@ -124,9 +124,9 @@ responder_done() {
 }
 
 @test "--request --responses 3: three responders, each reply printed" {
-	local pids=() i
-	for i in 1 2 3; do
-		responder rpc/many "reply $i"
+	local pids=() k
+	for k in 1 2 3; do
+		responder rpc/many "reply $k"
 		pids+=("$RESP_PID")
 	done
 	run --separate-stderr pub --request --responses 3 -t rpc/many -m ping --correlation-data c-3 -W 10
@@ -137,7 +137,7 @@ reply 2
 reply 3" ] || fail "output: $output"
 	for RESP_PID in "${pids[@]}"; do responder_done; done
 	# two responders for three responses: timed out, the two printed
-	for i in 1 2; do responder rpc/few "r$i"; done
+	for k in 1 2; do responder rpc/few "r$k"; done
 	run --separate-stderr pub --request --responses 3 -t rpc/few -m ping --correlation-data c-2 -W 2
 	[ "$status" -eq 5 ] || fail "exit $status, want 5"
 	[ "${#lines[@]}" -eq 2 ] || fail "output: $output"
@@ -186,7 +186,7 @@ reply 3" ] || fail "output: $output"
 "
 }
 
-@test "--request: without -m the request is empty; a reply sent before the PUBACK counts" {
+@test "--request: without -m the request is empty; the request is acknowledged (QoS 1)" {
 	responder rpc/empty ok
 	run --separate-stderr pub --request -t rpc/empty -q 1 -W 10 --correlation-data e
 	assert_success
@@ -196,20 +196,33 @@ reply 3" ] || fail "output: $output"
 }
 
 @test "--request: the response topic is subscribed before the request is published (20 instant responders)" {
-	local i from sub_line pub_line
-	for i in $(seq 1 20); do
+	local round from sub_line pub_line
+	for round in $(seq 1 20); do
 		from=$(log_lines)
-		responder rpc/fast "fast $i"
-		run --separate-stderr pub --request -t rpc/fast -m "go $i" --correlation-data "f$i" -W 10
-		[ "$status" -eq 0 ] || fail "round $i: exit $status: $stderr"
-		[ "$output" = "fast $i" ] || fail "round $i: output '$output'"
+		responder rpc/fast "fast $round"
+		run --separate-stderr pub --request -t rpc/fast -m "go $round" --correlation-data "f$round" -W 10
+		[ "$status" -eq 0 ] || fail "round $round: exit $status: $stderr"
+		[ "$output" = "fast $round" ] || fail "round $round: output '$output'"
 		responder_done
 		# in the broker log: SUBSCRIBE (and its SUBACK) before the PUBLISH
 		sub_line=$(tail -n +"$((from + 1))" "$BROKER_LOG" | grep -n 'Sending SUBACK to mqpub-' | head -n 1 | cut -d: -f1)
 		pub_line=$(tail -n +"$((from + 1))" "$BROKER_LOG" | grep -n "Received PUBLISH from mqpub-.*'rpc/fast'" | head -n 1 | cut -d: -f1)
 		[ -n "$sub_line" ] && [ -n "$pub_line" ] && (( sub_line < pub_line )) ||
-			fail "round $i: SUBACK at line ${sub_line:-none}, PUBLISH at ${pub_line:-none}"
+			fail "round $round: SUBACK at line ${sub_line:-none}, PUBLISH at ${pub_line:-none}"
 	done
+}
+
+@test "--request: a refused response topic subscription publishes nothing: exit 6" {
+	local conf
+	conf=$(make_dynsec) || skip "no mosquitto dynamic security plugin"
+	mapfile -t lines_conf <<<"$conf"
+	broker_start "${lines_conf[@]}"
+	run --separate-stderr pub --request -t rpc/q -m ping --response-topic secret/replies -W 10
+	[ "$status" -eq 6 ] || fail "exit $status, want 6"
+	assert_stderr_line mqpub "^mqpub: subscription to response topic 'secret/replies' refused: "
+	assert_output ''
+	! grep -q "Received PUBLISH from mqpub-" "$BROKER_LOG" || fail "the request was published"
+	grep -q "Received SUBSCRIBE from mqpub-" "$BROKER_LOG" || fail "no SUBSCRIBE in the log"
 }
 
 @test "--request is MQTT 5 only: -V 311 is a usage error; bad combinations too" {
