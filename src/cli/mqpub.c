@@ -384,7 +384,7 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 }
 
 /* -s and -l read standard input: a closed one is a usage error, not
- * an empty message. */
+ * an empty message; --request prints to standard output. */
 static int check_stdin(const pub_opts *o, int closed_fds)
 {
 	bool reads_stdin = o->mode == MODE_STDIN || reads_lines(o);
@@ -392,6 +392,10 @@ static int check_stdin(const pub_opts *o, int closed_fds)
 		errorf("mqpub", "standard input is closed: nothing to read for %s",
 		       o->mode == MODE_STDIN ? "-s" : o->mode == MODE_LINES ? "-l"
 		       : o->mode == MODE_JSON ? "--json" : "--topic-lines");
+		return -1;
+	}
+	if (o->request && (closed_fds & 2)) {   /* the replies would be lost */
+		errorf("mqpub", "standard output is closed: nowhere to print the replies");
 		return -1;
 	}
 	return 0;

@@ -49,6 +49,14 @@ responder_done() {
 	# the request carried the body, a response topic and the correlation data
 	grep -qE "Received PUBLISH from mqpub-[0-9a-f]+ .*'rpc/q'" "$BROKER_LOG" ||
 		fail "request not in the broker log"
+	# the request body from standard input (-s)
+	responder rpc/q "pong 2"
+	run --separate-stderr pub --request -t rpc/q -s --correlation-data c0rr-2 -W 10 <<<"ping 2"
+	assert_success
+	assert_output "pong 2"
+	responder_done
+	grep -qE "Received PUBLISH from mqpub-[0-9a-f]+ .*'rpc/q', \.\.\. \(7 bytes\)" "$BROKER_LOG" ||
+		fail "-s request not in the broker log"
 }
 
 @test "--request: generated response topic and binary correlation data, answered byte-exact (-f)" {
@@ -223,6 +231,27 @@ reply 3" ] || fail "output: $output"
 	assert_output ''
 	! grep -q "Received PUBLISH from mqpub-" "$BROKER_LOG" || fail "the request was published"
 	grep -q "Received SUBSCRIBE from mqpub-" "$BROKER_LOG" || fail "no SUBSCRIBE in the log"
+}
+
+@test "--request: interrupted by SIGTERM while waiting: exit 6 with the count" {
+	"$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" --request -t rpc/none -m x > "$T/out" 2> "$T/err" &
+	local pid=$!
+	bg_track "$pid"
+	wait_log "Sending SUBACK to mqpub-" 1 10
+	wait_log "Received PUBLISH from mqpub-" 1 10
+	kill -TERM "$pid"
+	wait_pid "$pid" 10 || fail "mqpub still running after SIGTERM"
+	[ "$WAIT_STATUS" -eq 6 ] || fail "exit $WAIT_STATUS, want 6"
+	assert_file_eq "$T/err" "mqpub: interrupted after 0 of 1 response
+"
+	assert_file_eq "$T/out" ""
+}
+
+@test "--request with standard output closed: exit 2, nothing sent" {
+	run --separate-stderr bash -c 'exec "$@" >&-' _ timeout 10 "$MQPUB" \
+		-h 127.0.0.1 -p "$BROKER_PORT" --request -t rpc/q -m x
+	assert_failure 2
+	assert_stderr_line mqpub 'standard output is closed'
 }
 
 @test "--request is MQTT 5 only: -V 311 is a usage error; bad combinations too" {
