@@ -98,7 +98,7 @@ responder_done() {
 		RESP_PID=$!
 		bg_track "$RESP_PID"
 		wait_subscribed "$from" "$RESP_PID" rpc/fresh
-		run pub --request -t rpc/fresh -m x -W 1
+		run pub --request -t rpc/fresh -m x -W 2
 		[ "$status" -eq 5 ] || fail "exit $status, want 5 (no reply)"
 		responder_done
 	done
@@ -153,7 +153,7 @@ reply 3" ] || fail "output: $output"
 }
 
 @test "--request -W: no responder is exit 5 with the count" {
-	run --separate-stderr pub --request -t rpc/nobody -m ping -W 1
+	run --separate-stderr pub --request -t rpc/nobody -m ping -W 2
 	[ "$status" -eq 5 ] || fail "exit $status, want 5"
 	assert_output ''
 	assert_stderr_line mqpub '^mqpub: timed out after 0 of 1 response$'
