@@ -285,3 +285,26 @@ EOF
 	responder_done
 	[ "$rr" = "$mine" ] || fail "mosquitto_rr: '$rr', mqpub: '$mine'"
 }
+
+@test "mqsub --exec --reply answers mqpub --request: binary body and generated correlation data round-trip; three workers for --responses 3" {
+	head -c 2000 /dev/urandom > "$T/req"
+	sub_bg "$T/w0" -t rpc/echo -q 1 -V 5 --reply --exec cat --
+	local w0=$SUB_PID
+	pub --request -q 1 -t rpc/echo -f "$T/req" -W 10 > "$T/got" || fail "exit $?: $(cat "$T/w0.err")"
+	cp "$T/req" "$T/want" && printf '\n' >> "$T/want"
+	cmp "$T/got" "$T/want" || fail "the echoed reply is not the request byte for byte"
+	kill -TERM "$w0"
+	wait_pid "$w0" 5
+	# scatter-gather: each worker answers with its own name
+	local k pids=()
+	for k in 1 2 3; do
+		sub_bg "$T/w$k" -t rpc/who -q 1 -V 5 --reply --exec printf "worker $k" --
+		pids+=("$SUB_PID")
+	done
+	run --separate-stderr pub --request --responses 3 -t rpc/who -m '?' -W 10
+	assert_success
+	[ "$(sort <<<"$output")" = "worker 1
+worker 2
+worker 3" ] || fail "output: $output"
+	for k in "${pids[@]}"; do kill -TERM "$k"; wait_pid "$k" 5; done
+}
