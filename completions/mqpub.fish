@@ -100,3 +100,5 @@ complete -c mqpub -l message-expiry -r -f -d 'message expiry interval in seconds
 complete -c mqpub -l payload-format -r -f -a 'utf8 bytes' -d 'payload format indicator'
 complete -c mqpub -l progress -d 'show progress on a terminal'
 complete -c mqpub -l no-progress -d 'never show progress'
+complete -c mqpub -l request -d 'send a request, print the reply (MQTT 5)'
+complete -c mqpub -l responses -r -f -d 'wait for N replies to --request'

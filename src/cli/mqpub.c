@@ -14,7 +14,7 @@ enum {
 	OPT_REPEAT_DELAY, OPT_RATE, OPT_USER_PROPERTY, OPT_CONTENT_TYPE,
 	OPT_RESPONSE_TOPIC, OPT_CORRELATION_DATA, OPT_MESSAGE_EXPIRY,
 	OPT_PAYLOAD_FORMAT, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_JSON, OPT_REPLAY,
-	OPT_SPEED
+	OPT_SPEED, OPT_REQUEST, OPT_RESPONSES
 };
 
 
@@ -25,6 +25,8 @@ static void usage(FILE *f)
 "             [-h HOST] [-p PORT] [-L URL] [options]\n"
 "       mqpub --topic-lines [-q QOS] [-r] [options]\n"
 "       mqpub --json [--replay [--speed F]] [-t TOPIC] [-q QOS] [-r] [options]\n"
+"       mqpub --request -t TOPIC [-m MSG | -f FILE | -s | -n] [--responses N]\n"
+"             [-W SECS] [options]\n"
 "\n"
 "Publish MQTT messages.\n"
 "\n"
@@ -55,6 +57,12 @@ static void usage(FILE *f)
 "      --no-progress          never show progress\n"
 "  -M, --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
 "                             (default 100; 20 for 3.1.1)\n"
+"\n"
+"Request/response (MQTT 5):\n"
+"      --request              subscribe to a fresh response topic, send the\n"
+"                             message as a request, print the reply's\n"
+"                             payload (wait forever unless -W)\n"
+"      --responses N          wait for N replies (default 1)\n"
 "\n"
 "MQTT 5 properties of each message:\n"
 "      --user-property K=V    a user property (repeatable, order kept)\n"
@@ -104,6 +112,8 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "replay", no_argument, NULL, OPT_REPLAY },
 	{ "speed", required_argument, NULL, OPT_SPEED },
+	{ "request", no_argument, NULL, OPT_REQUEST },
+	{ "responses", required_argument, NULL, OPT_RESPONSES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -198,6 +208,9 @@ static int pub_option(void *tool, int opt, char *arg)
 			return -1;
 		}
 		break;
+	case OPT_REQUEST: o->request = true; break;
+	case OPT_RESPONSES:
+		return parse_number("mqpub", "--responses", arg, 1, 1000000000, &o->responses) < 0 ? -1 : 1;
 	case OPT_PROGRESS: o->progress = 1; break;
 	case OPT_NO_PROGRESS: o->progress = 0; break;
 	case OPT_SPOOL_MAX:
@@ -263,6 +276,8 @@ static int check_pub_opts(pub_opts *o)
 		errorf("mqpub", "give only one of -m, -f, -s, -l, -n, --topic-lines, --json");
 		return -1;
 	}
+	if (request_check(o) < 0)
+		return -1;
 	if (check_input_opts(o) < 0)
 		return -1;
 	if (o->replay && o->speed == 0)
@@ -369,7 +384,7 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 }
 
 /* -s and -l read standard input: a closed one is a usage error, not
- * an empty message. */
+ * an empty message; --request prints to standard output. */
 static int check_stdin(const pub_opts *o, int closed_fds)
 {
 	bool reads_stdin = o->mode == MODE_STDIN || reads_lines(o);
@@ -377,6 +392,10 @@ static int check_stdin(const pub_opts *o, int closed_fds)
 		errorf("mqpub", "standard input is closed: nothing to read for %s",
 		       o->mode == MODE_STDIN ? "-s" : o->mode == MODE_LINES ? "-l"
 		       : o->mode == MODE_JSON ? "--json" : "--topic-lines");
+		return -1;
+	}
+	if (o->request && (closed_fds & 2)) {   /* the replies would be lost */
+		errorf("mqpub", "standard output is closed: nowhere to print the replies");
 		return -1;
 	}
 	return 0;
@@ -424,6 +443,8 @@ int main(int argc, char **argv)
 	mq_client_app app = { .ctx = &a, .input_fd = pub_input_fd,
 			      .pump = pub_pump, .done = pub_done,
 			      .wakeup_ms = pub_wakeup };
+	if (o.request && (r = request_setup(&a, &o, &ev, &app)) != 0)
+		return r;
 	run_debug_events(&a.base, &ev, &cc);
 	if (run_install_signals(&cc) < 0) {
 		errorf("mqpub", "cannot set up signals: %s", strerror(errno));
@@ -439,6 +460,8 @@ int main(int argc, char **argv)
 		mq_client_free(&c);
 		return EXIT_USAGE;
 	}
+	if (o.request)   /* the response topic, before the request */
+		mq_session_subscribe(&c.session, &a.req.sub, 1, mq_now_ms());
 	if (!a.spooling)
 		start_progress(&a);
 	if (rc == 0)
@@ -448,8 +471,10 @@ int main(int argc, char **argv)
 	if (o.c.debug && c.session.aliases)
 		fprintf(stderr, "mqpub: topic aliases saved %llu bytes of topic\n",
 			(unsigned long long)c.session.aliases->saved);
-	int code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
-		   : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
+	int code = o.request ? request_result(&a, rc) : -1;
+	if (code < 0)
+		code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
+		       : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);
 	linereader_free(&a.lines);
 	json_in_free(&a.json);

@@ -10,6 +10,7 @@
 #include "pace.h"
 #include "progress.h"
 #include "pub_props.h"
+#include "pub_request.h"
 #include "run.h"
 #include "spool.h"
 
@@ -34,6 +35,8 @@ typedef struct pub_opts {
 	int progress;                /* --progress 1, --no-progress 0, else -1 */
 	bool replay;                 /* --replay: at the lines' "time" */
 	double speed;                /* --speed: replay this many times faster */
+	bool request;                /* --request */
+	unsigned long responses;     /* --responses: replies to wait for */
 	pub_props props;
 } pub_opts;
 
@@ -70,6 +73,7 @@ typedef struct pub_app {
 	bool spool_full;
 	uint64_t restored_last_tag;  /* tags up to this: from --state-dir */
 	unsigned long long restored_done;
+	pub_request req;             /* --request */
 } pub_app;
 
 /* pub_app.c: the mq_client_app and session callbacks. */
@@ -103,5 +107,20 @@ uint64_t replay_due_ms(pub_app *a);
 int spool_prepare(pub_app *a, uint64_t deadline);
 /* Remove what was delivered; returns the exit code. */
 int spool_result(pub_app *a, mq_client *c, int rc);
+
+/* pub_request.c: --request.  Check the options (an empty request
+ * without -m/-f/-s/-n); 0 or -1 after saying why. */
+int request_check(pub_opts *o);
+/* Before connecting: the response topic and correlation data (the
+ * user's, or fresh random ones) on o's properties; the callbacks it needs
+ * in ev and app.  Returns 0 or an exit code. */
+int request_setup(pub_app *a, pub_opts *o, mq_session_events *ev,
+		  mq_client_app *app);
+/* Has the response topic's SUBACK come (may the request go)? */
+bool request_ready(const pub_app *a);
+bool request_done(const pub_app *a);
+/* The exit code of a --request run after mq_client_run() returned rc,
+ * or -1 when pub_result() says it. */
+int request_result(pub_app *a, int rc);
 
 #endif

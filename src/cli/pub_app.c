@@ -199,6 +199,8 @@ int pub_pump(void *ctx, mq_client *c, bool readable)
 		return pump_spool(a, c);
 	if (reads_lines(a->o))
 		return pump_lines(a, c, readable);
+	if (a->o->request && !request_ready(a))
+		return 0;   /* the response topic first */
 	while (!a->single_sent && may_publish(a, c, a->msg.qos)) {
 		if (publish_one(a, c, a->whole, a->whole_len) < 0)
 			return -MQ_E_APP_STOP;
@@ -225,6 +227,8 @@ bool pub_done(void *ctx, mq_client *c)
 		return a->spool_next == a->sp.nmsgs;
 	if (reads_lines(a->o))
 		return (linereader_done(&a->lines) && !a->held) || a->input_stopped;
+	if (a->o->request)
+		return request_done(a);
 	return a->single_sent;
 }
 

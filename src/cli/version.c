@@ -14,7 +14,7 @@ void print_version(FILE *f, const char *prog)
 		mq_tls_versions());
 	fputs("Transports: tcp, tls, unix, ws, wss, socks5, socks5h, http-connect\n", f);
 	fprintf(f, "Features: %s\n", strcmp(prog, "mqpub") == 0
-		? "state-dir spool topic-lines json-lines replay topic-aliases rate repeat progress mqtt5-properties"
+		? "state-dir spool topic-lines json-lines replay topic-aliases rate repeat progress mqtt5-properties request"
 		: "state-dir format json-lines hex base64 color mqtt5-properties");
 #if defined(__VERSION__)
 	fprintf(f, "Built with: %s%s\n",

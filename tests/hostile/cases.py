@@ -784,6 +784,11 @@ def gen_fallback(cases):
                           [[R(CONNECT), S(v311_refusal)]], exit=3,
                           err=r"does not support MQTT 5.*--session-expiry", after=[],
                           args=["-x", "60"], auto=True))
+    # mqpub --request: MQTT 5 only, never a fall back without its properties
+    cases.append(Case("fallback-needs-v5-request", V311, "pub",
+                      [[R(CONNECT), S(v311_refusal)]], exit=3,
+                      err=r"does not support MQTT 5.*--request", after=[],
+                      args=["--request"], auto=True))
 
 
 def gen_qos2_as_qos1(cases, v):
