@@ -706,9 +706,8 @@ static int on_connack(mq_session *s, const mq_connack *ack)
 	set_state(s, MQ_S_CONNECTED);
 	if (!ack->session_present)
 		session_fresh(s);
-	rc = flush_unsent(s);
-	if (rc < 0)
-		return rc;
+	/* Subscriptions first: a reply to a message re-sent below (mqpub
+	 * --request) must find its subscription in place. */
 	if (s->subs_resend) {
 		s->subs_resend = false;
 		rc = send_subscribe(s);
@@ -716,6 +715,9 @@ static int on_connack(mq_session *s, const mq_connack *ack)
 			return rc;
 	}
 	if (s->unsub_count && !s->unsub_id && (rc = send_unsubscribe(s)) < 0)
+		return rc;
+	rc = flush_unsent(s);
+	if (rc < 0)
 		return rc;
 	if (s->ev.connected)
 		s->ev.connected(s->ev.ctx, ack);

@@ -878,15 +878,17 @@ static void test_fresh_session(uint8_t v)
 	CHECK_EQ(up(&s, 0, false), 0);
 	CHECK(!s.session_present);
 	CHECK_EQ(drain(&s, 0), 4);
+	/* the subscriptions first, so that replies find them in place */
+	CHECK_EQ(pk[0].type, MQ_SUBSCRIBE);
+	CHECK_EQ(pk[0].u.subscribe.count, 2);
 	for (i = 0; i < 3; i++) {
-		CHECK_EQ(pk[i].type, MQ_PUBLISH);
-		CHECK(!pk[i].u.publish.dup);
-		CHECK_EQ(pk[i].u.publish.packet_id, id[i]);
+		CHECK_EQ(pk[i + 1].type, MQ_PUBLISH);
+		CHECK(!pk[i + 1].u.publish.dup);
+		CHECK_EQ(pk[i + 1].u.publish.packet_id, id[i]);
+		CHECK(pk[i + 1].u.publish.packet_id != pk[0].u.subscribe.packet_id);
 	}
-	CHECK_EQ(pk[2].u.publish.qos, 2);
-	CHECK_EQ(pk[3].type, MQ_SUBSCRIBE);
-	CHECK_EQ(pk[3].u.subscribe.count, 2);
-	p = suback(pk[3].u.subscribe.packet_id, granted2, 2);
+	CHECK_EQ(pk[3].u.publish.qos, 2);
+	p = suback(pk[0].u.subscribe.packet_id, granted2, 2);
 	CHECK_EQ(feed(&s, &p, 0), 0);
 	CHECK_EQ(r.subscribed, 2);
 	/* the third starts over from PUBREC */
