@@ -92,6 +92,14 @@ _mqsub()
 		COMPREPLY=($(compgen -W '0 1 2' -- "$cur"))
 		return
 		;;
+	--on-fail)
+		COMPREPLY=($(compgen -W 'retry skip publish:' -- "$cur"))
+		return
+		;;
+	--exec)
+		COMPREPLY=($(compgen -c -- "$cur"))
+		return
+		;;
 	-V|--protocol-version)
 		COMPREPLY=($(compgen -W '5 311 mqttv5 mqttv311' -- "$cur"))
 		return
@@ -108,15 +116,15 @@ _mqsub()
 		fi
 		return
 		;;
-	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|--password-command|--key-password|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|--proxy|--ws-path|--ws-header|-M|-A|--bind-address|--tls-alpn|-t|--topic|-T|--filter-out|-F|--format|-C|--count|-U|--unsubscribe|--sub-id)
+	-p|--port|-L|--url|-i|--id|-I|--id-prefix|-k|--keepalive|-u|--username|-P|--pw|--password-command|--key-password|-x|--session-expiry|-W|--timeout|--will-topic|--will-payload|--receive-maximum|--maximum-packet-size|--connect-user-property|--will-delay|--will-expiry|--will-content-type|--will-response-topic|--will-correlation-data|--will-user-property|--max-inflight|--reconnect-min|--reconnect-max|--reconnect-tries|--psk|--psk-identity|--ciphers|--alpn|--pin-sha256|--proxy|--ws-path|--ws-header|-M|-A|--bind-address|--tls-alpn|-t|--topic|-T|--filter-out|-F|--format|-C|--count|-U|--unsubscribe|--sub-id|-j|--jobs|--exec-timeout|--exec-tries)
 		# free-form argument: nothing to offer
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --property --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub --format --null --json --json-payload --hex --base64 --pretty --color --no-local --retain-as-published --retain-handling --sub-id --unsubscribe --remove-retained
-		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -D -t -T -v -N -C -R -E -F -0 -U' -- "$cur"))
+		COMPREPLY=($(compgen -W '--host --port --url --id --id-prefix --keepalive --protocol-version --username --pw --password-file --password-command --key-password --config --no-config --profile --list-profiles --no-clean --session-expiry --qos --timeout --will-topic --will-payload --will-qos --will-retain --unix --proxy --proxy-from-env --ws-path --ws-header --bind-address --nodelay --quiet --tls-alpn --tls-use-os-certs --receive-maximum --maximum-packet-size --connect-user-property --request-response-info --property --will-delay --will-expiry --will-content-type --will-response-topic --will-correlation-data --will-user-property --will-payload-format --max-inflight --reconnect-min --reconnect-max --reconnect-tries --no-reconnect --state-dir --strict --debug --help --version --tls --cafile --capath --insecure --cert --key --key-password-file --psk --psk-identity --tls-version --ciphers --alpn --pin-sha256 --tls-servername --topic --filter-out --verbose --no-newline --count --no-retained --retained-only --exit-after-sub --format --null --json --json-payload --hex --base64 --pretty --color --no-local --retain-as-published --retain-handling --sub-id --unsubscribe --remove-retained --exec --jobs --exec-timeout --exec-tries --on-fail --reply
+		    -h -p -L -i -I -k -V -u -P -c -x -q -W -d -M -A -D -t -T -v -N -C -R -E -F -0 -U -j' -- "$cur"))
 	fi
 } &&
 	complete -F _mqsub mqsub

@@ -396,7 +396,7 @@ complete_line() {
 		fail "fish directory completions differ: $output"
 	# the options both tools share are completed alike
 	diff <(grep -vE -- "-c mqpub -(s [tmfslnr] |l (topic|message|file|stdin|null|retain|spool|flush|topic-|skip-bad|repeat|rate|user-property|content-type|response-topic|correlation-data|message-expiry|payload-format|progress|no-progress|json|replay|speed|request |responses))" "$ROOT/completions/mqpub.fish" | sed -e 's/mqpub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) \
-	     <(grep -vE -- "-c mqsub -(s [tTvNCREF0U] |l (topic|filter-out|verbose|no-newline|count|no-retained|retained-only|exit-after-sub|format|json|hex|base64|pretty|color|no-local|retain-as-published|retain-handling|sub-id|unsubscribe|remove-retained))" "$ROOT/completions/mqsub.fish" | sed -e 's/mqsub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) ||
+	     <(grep -vE -- "-c mqsub -(s [tTvNCREF0Uj] |l (exec|on-fail|reply|topic|filter-out|verbose|no-newline|count|no-retained|retained-only|exit-after-sub|format|json|hex|base64|pretty|color|no-local|retain-as-published|retain-handling|sub-id|unsubscribe|remove-retained))" "$ROOT/completions/mqsub.fish" | sed -e 's/mqsub/TOOL/g' -e 's/ -d .*//' | grep '^complete' | sort) ||
 		fail "mqpub.fish and mqsub.fish differ on the options they share"
 }
 
