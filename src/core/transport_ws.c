@@ -34,6 +34,7 @@ struct ws_impl {
 	uint8_t rx[RX_CAP];
 	size_t rx_start, rx_end;
 	bool in_frame;                /* a header was parsed, payload follows */
+	bool in_msg;                  /* a fragmented data message is open */
 	mq_ws_frame cur;
 	uint64_t left;                /* payload bytes of cur still to come */
 	uint8_t ctl[MQ_WS_MAX_CONTROL];
@@ -193,6 +194,17 @@ static int next_header(mq_transport *t, struct ws_impl *m)
 	if (m->cur.opcode == MQ_WS_TEXT) {
 		snprintf(t->err, sizeof t->err, "WebSocket text frame from the server (MQTT is binary)");
 		return -MQ_E_MALFORMED;
+	}
+	if (m->cur.opcode < MQ_WS_CLOSE) {
+		/* §5.4: a continuation continues an open message; a new
+		 * data frame may not start inside one */
+		if ((m->cur.opcode == MQ_WS_CONTINUATION) != m->in_msg) {
+			snprintf(t->err, sizeof t->err, "malformed WebSocket frame from the server: %s",
+				 m->in_msg ? "a new message inside a fragmented one"
+				 : "a continuation with no message started");
+			return -MQ_E_MALFORMED;
+		}
+		m->in_msg = !m->cur.fin;
 	}
 	m->rx_start += (size_t)n;
 	m->in_frame = true;
