@@ -172,6 +172,11 @@ static int on_control(mq_transport *t, struct ws_impl *m)
 	}
 	if (m->cur.opcode != MQ_WS_CLOSE)
 		return 0;   /* a pong: nothing to do */
+	if (m->ctl_len == 1) {   /* §5.5.1: no body, or a 2-byte status first */
+		snprintf(t->err, sizeof t->err,
+			 "malformed WebSocket frame from the server: a close frame of 1 byte");
+		return -MQ_E_MALFORMED;
+	}
 	unsigned code = m->ctl_len >= 2 ? (unsigned)m->ctl[0] << 8 | m->ctl[1] : 1005;
 	snprintf(t->err, sizeof t->err, "WebSocket closed by the server: status %u%s%.*s",
 		 code, m->ctl_len > 2 ? " " : "", (int)(m->ctl_len > 2 ? m->ctl_len - 2 : 0),
@@ -241,8 +246,9 @@ static ssize_t take(mq_transport *t, struct ws_impl *m, uint8_t *buf, size_t len
 		if (m->left > 0)
 			return (ssize_t)got;   /* more of this frame to come */
 		m->in_frame = false;
-		if (control && on_control(t, m) < 0)
-			return -MQ_E_CLOSED;
+		int rc = control ? on_control(t, m) : 0;
+		if (rc < 0)
+			return rc;
 	}
 	return (ssize_t)got;
 }
