@@ -328,15 +328,24 @@ static int send_request(mq_transport *t, struct ws_impl *m, const char *req,
 	}
 }
 
+/* The length of the head ending in the first blank line of rx, or 0.
+ * Not strstr: a NUL byte in what the server sent must not hide the end. */
+static size_t head_end(const struct ws_impl *m)
+{
+	for (size_t i = 0; i + 4 <= m->rx_end; i++)
+		if (!memcmp(m->rx + i, "\r\n\r\n", 4))
+			return i + 4;
+	return 0;
+}
+
 /* Read the response head into rx; what follows it stays there (frames).
  * Returns its length or -MQ_E_*. */
 static int read_head(mq_transport *t, struct ws_impl *m, long long deadline)
 {
 	for (;;) {
-		m->rx[m->rx_end < RX_CAP ? m->rx_end : RX_CAP - 1] = '\0';
-		char *end = strstr((char *)m->rx, "\r\n\r\n");
+		size_t end = head_end(m);
 		if (end)
-			return (int)(end + 4 - (char *)m->rx);
+			return (int)end;
 		if (m->rx_end >= HEAD_MAX) {
 			snprintf(t->err, sizeof t->err, "WebSocket handshake: HTTP response head too long");
 			return -MQ_E_CONNECT;
@@ -386,7 +395,8 @@ static int check_response(mq_transport *t, const char *head, const char *key)
 	if (eol > 80)
 		eol = 80;
 	if (sscanf(head, "HTTP/1.1 %3u", &status) != 1) {
-		snprintf(t->err, sizeof t->err, "WebSocket handshake: not an HTTP response: '%.60s'", head);
+		snprintf(t->err, sizeof t->err, "WebSocket handshake: not an HTTP response: '%.*s'",
+			 eol > 60 ? 60 : eol, head);
 		return -MQ_E_CONNECT;
 	}
 	if (status == 401 || status == 403) {
