@@ -253,20 +253,33 @@ static ssize_t take(mq_transport *t, struct ws_impl *m, uint8_t *buf, size_t len
 	return (ssize_t)got;
 }
 
-static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
+static ssize_t read_frames(mq_transport *t, struct ws_impl *m, uint8_t *buf, size_t len)
 {
-	struct ws_impl *m = t->impl;
-	ssize_t r = flush_reply(t, m);
-	if (r < 0 && r != -MQ_E_WOULD_BLOCK)
-		return r;
 	for (;;) {
-		r = take(t, m, buf, len);
+		ssize_t r = take(t, m, buf, len);
 		if (r != 0)
 			return r;
 		r = fill(t, m);
 		if (r <= 0)
 			return r == 0 ? -MQ_E_CLOSED : r;
 	}
+}
+
+static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
+{
+	struct ws_impl *m = t->impl;
+	ssize_t r = flush_reply(t, m);
+	if (r < 0 && r != -MQ_E_WOULD_BLOCK)
+		return r;
+	r = read_frames(t, m, buf, len);
+	if (r > 0 || r == -MQ_E_WOULD_BLOCK) {
+		/* the pong a ping just read asks for goes now (§5.5.2), not
+		 * with whatever the client writes next, maybe a minute away */
+		ssize_t w = flush_reply(t, m);
+		if (w < 0 && w != -MQ_E_WOULD_BLOCK && r < 0)
+			return w;
+	}
+	return r;
 }
 
 static int ws_poll_events(mq_transport *t, int want_write)
