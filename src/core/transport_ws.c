@@ -282,10 +282,24 @@ static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
 	return r;
 }
 
+/* Does rx hold what a read can take without new bytes (payload, a whole
+ * header, a bad one)?  The kernel will not say so: the frames that came
+ * with the 101, or more than one wakeup's worth of reads. */
+static bool rx_ready(struct ws_impl *m)
+{
+	mq_ws_frame f;
+	if (m->rx_end == m->rx_start)
+		return false;
+	return m->in_frame || mq_ws_parse_header(m->rx + m->rx_start, m->rx_end - m->rx_start,
+						 MAX_FRAME, &f) != 0;
+}
+
+/* POLLOUT too when a control frame or a half frame waits to be written,
+ * or input waits in rx: a writable socket wakes the loop, which reads. */
 static int ws_poll_events(mq_transport *t, int want_write)
 {
 	struct ws_impl *m = t->impl;
-	if (m->reply_len || m->tx_len)
+	if (m->reply_len || m->tx_len || rx_ready(m))
 		want_write = 1;
 	if (m->inner.ops->poll_events)
 		return m->inner.ops->poll_events(&m->inner, want_write);

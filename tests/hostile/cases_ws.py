@@ -272,6 +272,14 @@ def gen_ok(cases, v, tool):
                  out=body + b"\n", after=[ack_forms(v, PUBACK, 6), disc_ok(v)])
 
 
+def gen_silent(cases, v, tool):
+    """A broker that says nothing more: -W ends the run (exit 5), the
+    client idle meanwhile (no wakeups from what the transport holds)."""
+    state = st_sub(v) if tool == "sub" else st_pub(v, 1)
+    mk(cases, "ws-silent", v, state, None, exit=5, err=r"timed out", after=None,
+       wait=1, ws=True)
+
+
 def gen_ws(cases):
     for v in (V311, V5):
         for tool in ("pub", "sub"):
@@ -279,3 +287,4 @@ def gen_ws(cases):
             gen_close(cases, v, tool)
             gen_handshake(cases, v, tool)
             gen_ok(cases, v, tool)
+            gen_silent(cases, v, tool)
