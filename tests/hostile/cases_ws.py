@@ -248,6 +248,10 @@ def gen_ok(cases, v, tool):
         okmk("ping-while-idle", [R(CONNECT), S(ca), R(SUBSCRIBE), S(sub_ok(v)),
                                  raw(ws_frame(9, b"idle")), ("recv_ws", 10, b"idle"),
                                  S(publish(v, payload=b"m"))])
+    # Two pings at once: a pong for the most recent at least (§5.5.3:
+    # one for each, or only for the last one).
+    okmk("two-pings", [R(CONNECT), raw(ws_frame(9, b"a") + ws_frame(9, b"b") + ws_frame(2, ca)),
+                       ("recv_ws", 10, b"b", {b"a"})] + rest(one))
     okmk("pong-unsolicited", [R(CONNECT), raw(ws_frame(10, b"x") + ws_frame(2, ca))] + rest(one))
     # The 101 and the first frame in one segment.
     okmk("frame-with-101", [("ws_handshake", lambda c: ws_response(c["ws_key"]) + ws_frame(2, ca)),
