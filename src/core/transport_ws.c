@@ -89,11 +89,13 @@ static ssize_t drain(struct ws_impl *m, const uint8_t *buf, size_t len, size_t *
 	return 0;
 }
 
-/* Queue a control frame (pong, close) to go before the next data frame. */
+/* Queue a control frame (pong, close) to go before the next data frame.
+ * One at a time: a newer one replaces one not yet begun (§5.5.3: a pong
+ * for the most recent ping will do), except a close, which stays. */
 static void queue_reply(struct ws_impl *m, uint8_t opcode, const uint8_t *p, size_t len)
 {
 	uint8_t mask[4];
-	if (m->reply_len)   /* one at a time: a second ping waits its turn */
+	if (m->reply_len && (m->reply_off || (m->reply[0] & 0x0F) == MQ_WS_CLOSE))
 		return;
 	next_mask(m, mask);
 	size_t h = mq_ws_header(m->reply, opcode, len, mask);
