@@ -178,6 +178,12 @@ def gen_handshake(cases, v, tool):
        r"did not agree to the 'mqtt' subprotocol")
     hs("no-upgrade", lambda c: ws_response(c["ws_key"]).replace(b"Upgrade: websocket\r\n", b""),
        r"no 'Upgrade: websocket'")
+    # §4.1 items 3 and 5: Connection must include "Upgrade"; an extension
+    # the client did not ask for fails the connection.
+    hs("no-connection", lambda c: ws_response(c["ws_key"]).replace(b"Connection: Upgrade\r\n", b""),
+       r"WebSocket handshake failed: no 'Connection: Upgrade'")
+    hs("extension-not-asked", lambda c: ws_response(c["ws_key"], extra=b"Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+       r"WebSocket handshake failed: .*extension.*permessage-deflate")
     hs("not-http", b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
        r"WebSocket handshake: not an HTTP response: 'SSH-2.0-OpenSSH_9.2'$")
     hs("mqtt-answer", connack(v) + b"\r\n\r\n", r"not an HTTP response")
@@ -252,6 +258,11 @@ def gen_ok(cases, v, tool):
     # one for each, or only for the last one).
     okmk("two-pings", [R(CONNECT), raw(ws_frame(9, b"a") + ws_frame(9, b"b") + ws_frame(2, ca)),
                        ("recv_ws", 10, b"b", {b"a"})] + rest(one))
+    # Header names and the Upgrade / Connection tokens are case-insensitive
+    # (RFC 7230 §3.2, RFC 6455 §4.1).
+    okmk("handshake-other-case", [("ws_handshake", lambda c: ws_response(c["ws_key"]).replace(
+        b"Upgrade: websocket\r\nConnection: Upgrade", b"upgrade: WebSocket\r\nconnection: keep-alive, upgrade").replace(
+        b"Sec-WebSocket-Accept:", b"sec-websocket-accept:")), R(CONNECT), S(ca)] + rest(one))
     okmk("pong-unsolicited", [R(CONNECT), raw(ws_frame(10, b"x") + ws_frame(2, ca))] + rest(one))
     # The 101 and the first frame in one segment.
     okmk("frame-with-101", [("ws_handshake", lambda c: ws_response(c["ws_key"]) + ws_frame(2, ca)),
