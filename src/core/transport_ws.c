@@ -415,9 +415,27 @@ static bool header_value(const char *head, const char *name, char *out, size_t c
 	return false;
 }
 
+/* Is tok one of the comma-separated tokens of list (any case)? */
+static bool has_token(const char *list, const char *tok)
+{
+	size_t tl = strlen(tok);
+	for (const char *p = list; *p; ) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",");
+		size_t k = n;
+		while (k && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k == tl && !strncasecmp(p, tok, tl))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* The status line and headers of §4.1 (client requirements 1-6). */
 static int check_response(mq_transport *t, const char *head, const char *key)
 {
+	static const char ext_why[] = "the server chose an extension we did not ask for: ";
 	unsigned status = 0;
 	char v[256], want[29];
 	int eol = (int)strcspn(head, "\r");
@@ -443,6 +461,10 @@ static int check_response(mq_transport *t, const char *head, const char *key)
 		why = "the server did not switch protocols";
 	else if (!header_value(head, "Upgrade", v, sizeof v) || strcasecmp(v, "websocket"))
 		why = "no 'Upgrade: websocket'";
+	else if (!header_value(head, "Connection", v, sizeof v) || !has_token(v, "upgrade"))
+		why = "no 'Connection: Upgrade'";
+	else if (header_value(head, "Sec-WebSocket-Extensions", v, sizeof v))
+		why = ext_why;   /* §4.1 item 5: we asked for none */
 	else if (!header_value(head, "Sec-WebSocket-Accept", v, sizeof v) ||
 		 (mq_ws_accept_key(key, want), strcmp(v, want)))
 		why = "wrong Sec-WebSocket-Accept";
@@ -450,7 +472,8 @@ static int check_response(mq_transport *t, const char *head, const char *key)
 		why = "the server did not agree to the 'mqtt' subprotocol";
 	if (!why)
 		return 0;
-	snprintf(t->err, sizeof t->err, "WebSocket handshake failed: %s (%.*s)", why, eol, head);
+	snprintf(t->err, sizeof t->err, "WebSocket handshake failed: %s%.60s (%.*s)", why,
+		 why == ext_why ? v : "", eol, head);
 	return -MQ_E_CONNECT;
 }
 
