@@ -23,8 +23,9 @@ What the client (src/core/ws.c, transport_ws.c) must do, RFC 6455:
           UTF-8 reason: a 1-byte body is invalid; the client echoes the
           status in its own close frame and reports it
   §5.5.2  a ping is answered by a pong with the same application data
-  §4.1    the opening handshake: 101, Upgrade: websocket, the right
-          Sec-WebSocket-Accept, and (§4.1 item 6) the subprotocol the
+  §4.1    the opening handshake: 101, Upgrade: websocket, Connection:
+          Upgrade, the right Sec-WebSocket-Accept, no extension the
+          client did not ask for, and (item 6) the subprotocol the
           client asked for; anything else fails; 401/403 are the broker
           refusing us (exit 3), a redirect is named and not followed
   MQTT 5.0 §6 / 3.1.1 §6: binary frames only; packets may span frames
