@@ -554,8 +554,10 @@ static int step(mq_client *c)
 		return 1;
 	}
 	struct pollfd pfd[FD_COUNT];
-	pfd[FD_SOCK] = (struct pollfd){ .fd = c->transport.fd,
-		.events = (short)(POLLIN | (pending ? POLLOUT : 0)) };
+	short ev = (short)(POLLIN | (pending ? POLLOUT : 0));
+	if (c->transport.ops->poll_events)   /* input it holds, a frame to finish */
+		ev = (short)c->transport.ops->poll_events(&c->transport, pending != 0);
+	pfd[FD_SOCK] = (struct pollfd){ .fd = c->transport.fd, .events = ev };
 	int in_fd = -1;
 	if (c->app.input_fd && c->session.state == MQ_S_CONNECTED && !stopping)
 		in_fd = c->app.input_fd(c->app.ctx, c);

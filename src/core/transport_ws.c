@@ -34,6 +34,7 @@ struct ws_impl {
 	uint8_t rx[RX_CAP];
 	size_t rx_start, rx_end;
 	bool in_frame;                /* a header was parsed, payload follows */
+	bool in_msg;                  /* a fragmented data message is open */
 	mq_ws_frame cur;
 	uint64_t left;                /* payload bytes of cur still to come */
 	uint8_t ctl[MQ_WS_MAX_CONTROL];
@@ -88,11 +89,13 @@ static ssize_t drain(struct ws_impl *m, const uint8_t *buf, size_t len, size_t *
 	return 0;
 }
 
-/* Queue a control frame (pong, close) to go before the next data frame. */
+/* Queue a control frame (pong, close) to go before the next data frame.
+ * One at a time: a newer one replaces one not yet begun (§5.5.3: a pong
+ * for the most recent ping will do), except a close, which stays. */
 static void queue_reply(struct ws_impl *m, uint8_t opcode, const uint8_t *p, size_t len)
 {
 	uint8_t mask[4];
-	if (m->reply_len)   /* one at a time: a second ping waits its turn */
+	if (m->reply_len && (m->reply_off || (m->reply[0] & 0x0F) == MQ_WS_CLOSE))
 		return;
 	next_mask(m, mask);
 	size_t h = mq_ws_header(m->reply, opcode, len, mask);
@@ -171,6 +174,11 @@ static int on_control(mq_transport *t, struct ws_impl *m)
 	}
 	if (m->cur.opcode != MQ_WS_CLOSE)
 		return 0;   /* a pong: nothing to do */
+	if (m->ctl_len == 1) {   /* §5.5.1: no body, or a 2-byte status first */
+		snprintf(t->err, sizeof t->err,
+			 "malformed WebSocket frame from the server: a close frame of 1 byte");
+		return -MQ_E_MALFORMED;
+	}
 	unsigned code = m->ctl_len >= 2 ? (unsigned)m->ctl[0] << 8 | m->ctl[1] : 1005;
 	snprintf(t->err, sizeof t->err, "WebSocket closed by the server: status %u%s%.*s",
 		 code, m->ctl_len > 2 ? " " : "", (int)(m->ctl_len > 2 ? m->ctl_len - 2 : 0),
@@ -193,6 +201,17 @@ static int next_header(mq_transport *t, struct ws_impl *m)
 	if (m->cur.opcode == MQ_WS_TEXT) {
 		snprintf(t->err, sizeof t->err, "WebSocket text frame from the server (MQTT is binary)");
 		return -MQ_E_MALFORMED;
+	}
+	if (m->cur.opcode < MQ_WS_CLOSE) {
+		/* §5.4: a continuation continues an open message; a new
+		 * data frame may not start inside one */
+		if ((m->cur.opcode == MQ_WS_CONTINUATION) != m->in_msg) {
+			snprintf(t->err, sizeof t->err, "malformed WebSocket frame from the server: %s",
+				 m->in_msg ? "a new message inside a fragmented one"
+				 : "a continuation with no message started");
+			return -MQ_E_MALFORMED;
+		}
+		m->in_msg = !m->cur.fin;
 	}
 	m->rx_start += (size_t)n;
 	m->in_frame = true;
@@ -229,20 +248,17 @@ static ssize_t take(mq_transport *t, struct ws_impl *m, uint8_t *buf, size_t len
 		if (m->left > 0)
 			return (ssize_t)got;   /* more of this frame to come */
 		m->in_frame = false;
-		if (control && on_control(t, m) < 0)
-			return -MQ_E_CLOSED;
+		int rc = control ? on_control(t, m) : 0;
+		if (rc < 0)
+			return rc;
 	}
 	return (ssize_t)got;
 }
 
-static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
+static ssize_t read_frames(mq_transport *t, struct ws_impl *m, uint8_t *buf, size_t len)
 {
-	struct ws_impl *m = t->impl;
-	ssize_t r = flush_reply(t, m);
-	if (r < 0 && r != -MQ_E_WOULD_BLOCK)
-		return r;
 	for (;;) {
-		r = take(t, m, buf, len);
+		ssize_t r = take(t, m, buf, len);
 		if (r != 0)
 			return r;
 		r = fill(t, m);
@@ -251,10 +267,41 @@ static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
 	}
 }
 
+static ssize_t ws_read(mq_transport *t, void *buf, size_t len)
+{
+	struct ws_impl *m = t->impl;
+	ssize_t r = flush_reply(t, m);
+	if (r < 0 && r != -MQ_E_WOULD_BLOCK)
+		return r;
+	r = read_frames(t, m, buf, len);
+	if (r > 0 || r == -MQ_E_WOULD_BLOCK) {
+		/* the pong a ping just read asks for goes now (§5.5.2), not
+		 * with whatever the client writes next, maybe a minute away */
+		ssize_t w = flush_reply(t, m);
+		if (w < 0 && w != -MQ_E_WOULD_BLOCK && r < 0)
+			return w;
+	}
+	return r;
+}
+
+/* Does rx hold what a read can take without new bytes (payload, a whole
+ * header, a bad one)?  The kernel will not say so: the frames that came
+ * with the 101, or more than one wakeup's worth of reads. */
+static bool rx_ready(struct ws_impl *m)
+{
+	mq_ws_frame f;
+	if (m->rx_end == m->rx_start)
+		return false;
+	return m->in_frame || mq_ws_parse_header(m->rx + m->rx_start, m->rx_end - m->rx_start,
+						 MAX_FRAME, &f) != 0;
+}
+
+/* POLLOUT too when a control frame or a half frame waits to be written,
+ * or input waits in rx: a writable socket wakes the loop, which reads. */
 static int ws_poll_events(mq_transport *t, int want_write)
 {
 	struct ws_impl *m = t->impl;
-	if (m->reply_len || m->tx_len)
+	if (m->reply_len || m->tx_len || rx_ready(m))
 		want_write = 1;
 	if (m->inner.ops->poll_events)
 		return m->inner.ops->poll_events(&m->inner, want_write);
@@ -310,15 +357,24 @@ static int send_request(mq_transport *t, struct ws_impl *m, const char *req,
 	}
 }
 
+/* The length of the head ending in the first blank line of rx, or 0.
+ * Not strstr: a NUL byte in what the server sent must not hide the end. */
+static size_t head_end(const struct ws_impl *m)
+{
+	for (size_t i = 0; i + 4 <= m->rx_end; i++)
+		if (!memcmp(m->rx + i, "\r\n\r\n", 4))
+			return i + 4;
+	return 0;
+}
+
 /* Read the response head into rx; what follows it stays there (frames).
  * Returns its length or -MQ_E_*. */
 static int read_head(mq_transport *t, struct ws_impl *m, long long deadline)
 {
 	for (;;) {
-		m->rx[m->rx_end < RX_CAP ? m->rx_end : RX_CAP - 1] = '\0';
-		char *end = strstr((char *)m->rx, "\r\n\r\n");
+		size_t end = head_end(m);
 		if (end)
-			return (int)(end + 4 - (char *)m->rx);
+			return (int)end;
 		if (m->rx_end >= HEAD_MAX) {
 			snprintf(t->err, sizeof t->err, "WebSocket handshake: HTTP response head too long");
 			return -MQ_E_CONNECT;
@@ -359,16 +415,35 @@ static bool header_value(const char *head, const char *name, char *out, size_t c
 	return false;
 }
 
+/* Is tok one of the comma-separated tokens of list (any case)? */
+static bool has_token(const char *list, const char *tok)
+{
+	size_t tl = strlen(tok);
+	for (const char *p = list; *p; ) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",");
+		size_t k = n;
+		while (k && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+			k--;
+		if (k == tl && !strncasecmp(p, tok, tl))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* The status line and headers of §4.1 (client requirements 1-6). */
 static int check_response(mq_transport *t, const char *head, const char *key)
 {
+	static const char ext_why[] = "the server chose an extension we did not ask for: ";
 	unsigned status = 0;
 	char v[256], want[29];
 	int eol = (int)strcspn(head, "\r");
 	if (eol > 80)
 		eol = 80;
 	if (sscanf(head, "HTTP/1.1 %3u", &status) != 1) {
-		snprintf(t->err, sizeof t->err, "WebSocket handshake: not an HTTP response: '%.60s'", head);
+		snprintf(t->err, sizeof t->err, "WebSocket handshake: not an HTTP response: '%.*s'",
+			 eol > 60 ? 60 : eol, head);
 		return -MQ_E_CONNECT;
 	}
 	if (status == 401 || status == 403) {
@@ -386,6 +461,10 @@ static int check_response(mq_transport *t, const char *head, const char *key)
 		why = "the server did not switch protocols";
 	else if (!header_value(head, "Upgrade", v, sizeof v) || strcasecmp(v, "websocket"))
 		why = "no 'Upgrade: websocket'";
+	else if (!header_value(head, "Connection", v, sizeof v) || !has_token(v, "upgrade"))
+		why = "no 'Connection: Upgrade'";
+	else if (header_value(head, "Sec-WebSocket-Extensions", v, sizeof v))
+		why = ext_why;   /* §4.1 item 5: we asked for none */
 	else if (!header_value(head, "Sec-WebSocket-Accept", v, sizeof v) ||
 		 (mq_ws_accept_key(key, want), strcmp(v, want)))
 		why = "wrong Sec-WebSocket-Accept";
@@ -393,7 +472,8 @@ static int check_response(mq_transport *t, const char *head, const char *key)
 		why = "the server did not agree to the 'mqtt' subprotocol";
 	if (!why)
 		return 0;
-	snprintf(t->err, sizeof t->err, "WebSocket handshake failed: %s (%.*s)", why, eol, head);
+	snprintf(t->err, sizeof t->err, "WebSocket handshake failed: %s%.60s (%.*s)", why,
+		 why == ext_why ? v : "", eol, head);
 	return -MQ_E_CONNECT;
 }
 

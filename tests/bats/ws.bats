@@ -2,8 +2,9 @@
 # MQTT over WebSocket: ws:// and wss:// against a real broker that has a
 # WebSocket listener -- aedes behind the ws package, from npm, pinned in
 # tests/ws/package.json (Debian's mosquitto 2.0.11 is built without
-# WebSocket support) -- and against tests/ws/fake_ws.py for what a real
-# broker does not do (malformed frames, a bad handshake).
+# WebSocket support).  What a real broker does not do (malformed frames,
+# closes, bad handshakes, fragments and pings) is in the hostile suite:
+# tests/hostile/cases_ws.py, run by hostile.bats.
 # aedes speaks MQTT 3.1.1 only: every run here also goes through the
 # fall back from MQTT 5.
 
@@ -45,14 +46,6 @@ ws_start() {
 	done
 	WS_PORT=$(cat "$T/ws.port")
 	echo "# aedes over WebSocket started in $(( $(now_ms) - start )) ms" >&3
-}
-
-# fake_ws MODE: tests/ws/fake_ws.py MODE; sets FAKE_WS_PORT.
-fake_ws() {
-	"$PYTHON" "$WS_DIR/fake_ws.py" "$1" > "$T/fake_ws.port" 2> "$T/fake_ws.log" &
-	bg_track $!
-	for _ in $(seq 200); do [ -s "$T/fake_ws.port" ] && break; sleep 0.02; done
-	FAKE_WS_PORT=$(cat "$T/fake_ws.port")
 }
 
 wpub() { timeout 60 "$MQPUB" "$@"; }
@@ -145,47 +138,6 @@ ws_stream() {
 	assert_failure 2
 	run --separate-stderr wpub -L "ws://127.0.0.1:$WS_PORT/mqtt" --ws-header 'no colon' -t a -m x
 	assert_failure 2
-}
-
-@test "a bad handshake is named: wrong accept key, no subprotocol, a redirect" {
-	local mode why
-	for mode in accept noproto redirect; do
-		fake_ws "$mode"
-		case $mode in
-		accept) why='wrong Sec-WebSocket-Accept' ;;
-		noproto) why="did not agree to the 'mqtt' subprotocol" ;;
-		redirect) why='302 Found, to ws://elsewhere/mqtt \(not followed\)' ;;
-		esac
-		run --separate-stderr wpub -L "ws://127.0.0.1:$FAKE_WS_PORT/mqtt" -t a -m x
-		assert_failure 1
-		assert_stderr_line mqpub "$why"
-	done
-}
-
-@test "malformed frames from the server are errors, never a crash; a close frame is reported with its status" {
-	local mode
-	for mode in masked rsv text biglen; do
-		fake_ws "$mode"
-		run --separate-stderr wpub -L "ws://127.0.0.1:$FAKE_WS_PORT/mqtt" -t a -m x
-		[ "$status" -eq 1 ] || fail "$mode: exit $status: $stderr"
-		assert_stderr_line mqpub 'WebSocket|malformed'
-	done
-	fake_ws close
-	run --separate-stderr wpub -L "ws://127.0.0.1:$FAKE_WS_PORT/mqtt" -t a -m x -q 1 --no-reconnect
-	assert_failure 1
-	assert_stderr_line mqpub 'WebSocket closed by the server: status 1001 going away'
-}
-
-@test "a ping between the fragments of a message is answered with a pong; the message is whole" {
-	fake_ws ping
-	# (the script answers with a 3.1.1 CONNACK)
-	run --separate-stderr wpub -V 311 -L "ws://127.0.0.1:$FAKE_WS_PORT/mqtt" -t a/b -m payload
-	assert_success
-	sleep 0.5
-	# the client's bytes after the handshake: the CONNECT frame was read
-	# before the script answered; then a masked pong of "hi" (8a 82), then
-	# the PUBLISH and DISCONNECT in binary frames (82)
-	grep -qE '^8a82' "$T/fake_ws.log" || fail "no pong first: $(cat "$T/fake_ws.log")"
 }
 
 @test "ws:// through SOCKS5 (microsocks) and wss:// through HTTP CONNECT (tinyproxy)" {

@@ -203,7 +203,7 @@ def disc_ok(v):
 class Case:
     def __init__(self, name, v, tool, script, exit, err=PROTO, after=CLOSED,
                  out=None, qos=1, count=1, args=(), wait=W, rss_kb=None,
-                 reconnect_ok=False, stdin=None, auto=False, lines=1):
+                 reconnect_ok=False, stdin=None, auto=False, lines=1, ws=False):
         self.name = "v%s-%s-%s" % ("auto" if auto else VNAME[v], tool, name)
         self.auto = auto         # no -V: the client picks (5, else 3.1.1)
         self.lines = lines       # stderr lines when err is a regex (all match)
@@ -214,17 +214,21 @@ class Case:
         self.reconnect_ok = reconnect_ok
         self.stdin = stdin       # bytes for mqpub -l / -s
         self.hold = wait + 3
+        self.ws = ws             # MQTT over WebSocket (broker.py, RFC 6455)
 
     def argv(self, bindir, port):
-        a = ["%s/mq%s" % (bindir, self.tool), "-h", "127.0.0.1", "-p", str(port),
-             "-i", "hostile", "-t", "t",
-             "-q", str(self.qos), "-W", str(self.wait)]
+        a = ["%s/mq%s" % (bindir, self.tool)]
+        if self.ws:
+            a += ["-L", "ws://127.0.0.1:%d/mqtt" % port]
+        else:
+            a += ["-h", "127.0.0.1", "-p", str(port)]
+        if not self.auto:
+            a += ["-V", VNAME[self.v]]
+        a += ["-i", "hostile", "-t", "t", "-q", str(self.qos), "-W", str(self.wait)]
         if self.tool == "sub":
             a += ["-C", str(self.count)]
         elif not any(x in self.args for x in ("-l", "-s", "-m")):
             a += ["-m", "x"]
-        if not self.auto:
-            a[5:5] = ["-V", VNAME[self.v]]
         return a + self.args
 
 
@@ -1015,6 +1019,8 @@ def all_cases():
     gen_props(cases)
     gen_fallback(cases)
     gen_disconnect(cases)
+    import cases_ws     # here: it imports this module
+    cases_ws.gen_ws(cases)
     names = set()
     for c in cases:
         assert c.name not in names, c.name

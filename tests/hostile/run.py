@@ -134,7 +134,7 @@ def check_after(case, after):
 
 
 def run_case(case, bindir, env, check_rss):
-    b = broker.Broker(case.script, hold=case.hold).start()
+    b = broker.Broker(case.script, hold=case.hold, ws=case.ws).start()
     argv = case.argv(bindir, b.port)
     t0 = time.monotonic()
     # -c keeps session state under $XDG_STATE_HOME: one empty place per
