@@ -187,26 +187,49 @@ static int put_hex(outbuf *o, const fmt_op *op, mq_bytes b, bool upper)
 	return r;
 }
 
+/* The local time of one second, worked out once for all the messages
+ * of that second: localtime_r and strftime cost more than the rest of a
+ * message. */
+static struct {
+	bool valid;
+	time_t sec;
+	struct tm tm;
+	char iso[40];
+	size_t isolen;
+} second;
+
+static const struct tm *local_time(time_t sec)
+{
+	if (!second.valid || second.sec != sec) {
+		localtime_r(&sec, &second.tm);
+		second.isolen = strftime(second.iso, sizeof second.iso,
+					 "%Y-%m-%dT%H:%M:%S%z", &second.tm);
+		second.sec = sec;
+		second.valid = true;
+	}
+	return &second.tm;
+}
+
 static int put_time(outbuf *o, const fmt_op *op, const struct timespec *now)
 {
 	char b[64];
-	struct tm tm;
-	time_t t = now->tv_sec;
-	localtime_r(&t, &tm);
 	if (op->field == 'U') {
 		int n = snprintf(b, sizeof b, "%lld.%09ld", (long long)now->tv_sec, now->tv_nsec);
 		return outbuf_put(o, b, (size_t)n);
 	}
-	if (op->field == 'I')
-		return put_padded(o, op, b, strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S%z", &tm));
-	if (op->off == 'N') {
+	if (op->field == '@' && op->off == 'N') {
 		int n = snprintf(b, sizeof b, "%09ld", now->tv_nsec);
 		return outbuf_put(o, b, (size_t)n);
+	}
+	const struct tm *tm = local_time(now->tv_sec);
+	if (op->field == 'I') {
+		memcpy(b, second.iso, second.isolen);
+		return put_padded(o, op, b, second.isolen);
 	}
 	char spec[3] = { '%', (char)op->off, '\0' };   /* @c is strftime's %c */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	size_t n = strftime(b, sizeof b, spec, &tm);
+	size_t n = strftime(b, sizeof b, spec, tm);
 #pragma GCC diagnostic pop
 	return outbuf_put(o, b, n);
 }
