@@ -77,13 +77,13 @@ const char *mq_tls_session_usable(const mq_tls_session_file *f, const uint8_t pa
 				  uint64_t now)
 {
 	if (memcmp(f->params, params, 32) != 0)
-		return "saved with other TLS parameters";
+		return "was made with other TLS parameters";
 	uint64_t age = f->lifetime && f->lifetime < MQ_TLS_SESSION_MAX_AGE
 		? f->lifetime : MQ_TLS_SESSION_MAX_AGE;
 	if (f->saved_at > now + 60)
-		return "saved in the future";
+		return "is dated in the future";
 	if (now >= f->saved_at && now - f->saved_at >= age)
-		return "expired";
+		return "has expired";
 	return NULL;
 }
 

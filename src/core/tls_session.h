@@ -44,7 +44,7 @@ int mq_tls_session_decode(const uint8_t *buf, size_t len, mq_tls_session_file *f
 			  const char **why);
 
 /* May the session in f be offered for params at time now?  NULL if so,
- * else why not ("saved with other TLS parameters", "expired"). */
+ * else why not ("was made with other TLS parameters", "has expired"). */
 const char *mq_tls_session_usable(const mq_tls_session_file *f, const uint8_t params[32],
 				  uint64_t now);
 
