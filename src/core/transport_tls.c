@@ -46,7 +46,6 @@ struct leaf_info {
 };
 
 struct tls_impl {
-	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
@@ -91,7 +90,6 @@ static void impl_init(struct tls_impl *m)
 {
 	memset(m, 0, sizeof *m);
 	m->fd = -1;
-	mbedtls_entropy_init(&m->entropy);
 	mbedtls_ctr_drbg_init(&m->drbg);
 	mbedtls_ssl_config_init(&m->conf);
 	mbedtls_ssl_init(&m->ssl);
@@ -108,7 +106,6 @@ static void impl_free(struct tls_impl *m)
 	mbedtls_x509_crt_free(&m->cert);
 	mbedtls_pk_free(&m->key);
 	mbedtls_ctr_drbg_free(&m->drbg);
-	mbedtls_entropy_free(&m->entropy);
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
@@ -537,11 +534,20 @@ static int setup_alpn(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	return r ? fail_mbed(t, "cannot use --alpn", r) : 0;
 }
 
+/* The DRBG's seed comes from the kernel's CSPRNG alone: an
+ * mbedtls_entropy_context would also run HAVEGE (on in Debian's build),
+ * over a million instructions per context for nothing the kernel lacks. */
+static int os_entropy(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;   /* getentropy: at most 256 bytes; the DRBG asks for 48 */
+	return len <= 256 && getentropy(buf, len) == 0 ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
+
 /* The configuration: RNG, version, verification, credentials, suites. */
 static int setup_conf(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg)
 {
 	static const char pers[] = "mqtt-client";
-	int r = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy,
+	int r = mbedtls_ctr_drbg_seed(&m->drbg, os_entropy, NULL,
 				      (const unsigned char *)pers, sizeof pers - 1);
 	if (r)
 		return fail_mbed(t, "cannot seed the random generator", r);
