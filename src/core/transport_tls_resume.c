@@ -100,8 +100,14 @@ static int load(mq_tls_resume *r, const mq_tls_config *cfg, mbedtls_ssl_session 
 		snprintf(r->why, sizeof r->why, "session file refused: %.120s", why);
 		return -1;
 	}
-	if (mq_tls_session_decode(buf, (size_t)n, &f, &bad) < 0 ||
-	    (mbedtls_ssl_session_load(sess, f.blob, f.blob_len) != 0 && (bad = "bad session"))) {
+	int rc = mq_tls_session_decode(buf, (size_t)n, &f, &bad) < 0 ? -1
+		: mbedtls_ssl_session_load(sess, f.blob, f.blob_len);
+	if (rc == MBEDTLS_ERR_SSL_VERSION_MISMATCH) {   /* mbedTLS was upgraded */
+		snprintf(r->why, sizeof r->why, "saved session is from another mbedTLS build");
+		return -1;
+	}
+	if (rc != 0) {
+		bad = bad ? bad : "bad session";
 		snprintf(what, sizeof what, "is corrupt (%s): replaced after a full handshake", bad);
 		warn(cfg, r->path, what);
 		snprintf(r->why, sizeof r->why, "session file corrupt: %.120s", bad);

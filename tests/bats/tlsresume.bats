@@ -268,3 +268,21 @@ open(p, "wb").write(b)' "$f"
 	assert_success
 	assert_stderr_match "refused: not owned by us"
 }
+
+@test "tls-resume: a session saved by another mbedTLS build is not offered, without a warning" {
+	full_then_resumed
+	f=$(the_file)
+	# the blob starts with mbedTLS's version and config header (offset 60)
+	python3 -c '
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[60] ^= 0xff
+open(p, "wb").write(b)' "$f"
+	run --separate-stderr rpub2
+	assert_success
+	assert_stderr_match 'full TLS handshake \(saved session is from another mbedTLS build\)'
+	! grep -q warning <<<"$stderr" || fail "warned: $stderr"
+	run --separate-stderr rpub2
+	assert_success
+	assert_stderr_match 'TLS session resumed'
+}
