@@ -70,6 +70,7 @@ complete -c mqpub -l ciphers -r -f -d 'colon-separated mbedTLS cipher suites to 
 complete -c mqpub -l alpn -r -f -d 'offer PROTO in ALPN (repeatable)'
 complete -c mqpub -l pin-sha256 -r -f -d 'accept only this broker public key (repeatable)'
 complete -c mqpub -l tls-servername -r -f -a '(__fish_print_hostnames)' -d 'verify and send NAME instead of the host'
+complete -c mqpub -l tls-resume -d 'keep the TLS session and resume it next run'
 complete -c mqpub -l help -d 'print usage and exit'
 complete -c mqpub -l version -d 'print the version and exit'
 complete -c mqpub -s t -l topic -r -f -d 'topic to publish to'

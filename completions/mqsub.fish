@@ -70,6 +70,7 @@ complete -c mqsub -l ciphers -r -f -d 'colon-separated mbedTLS cipher suites to 
 complete -c mqsub -l alpn -r -f -d 'offer PROTO in ALPN (repeatable)'
 complete -c mqsub -l pin-sha256 -r -f -d 'accept only this broker public key (repeatable)'
 complete -c mqsub -l tls-servername -r -f -a '(__fish_print_hostnames)' -d 'verify and send NAME instead of the host'
+complete -c mqsub -l tls-resume -d 'keep the TLS session and resume it next run'
 complete -c mqsub -l help -d 'print usage and exit'
 complete -c mqsub -l version -d 'print the version and exit'
 complete -c mqsub -s t -l topic -r -f -d 'topic filter to subscribe to (repeatable)'

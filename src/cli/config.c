@@ -20,7 +20,7 @@ const char *const config_keys[] = {
 	"reconnect-min", "reconnect-max", "reconnect-tries", "no-reconnect",
 	"state-dir", "tls", "cafile", "capath", "insecure", "cert", "key",
 	"key-password-file", "psk", "psk-identity", "tls-version", "ciphers",
-	"alpn", "pin-sha256", "tls-servername", NULL
+	"alpn", "pin-sha256", "tls-servername", "tls-resume", NULL
 };
 
 #define MAX_ENTRIES 1024

@@ -480,34 +480,57 @@ static size_t state_name(common_opts *o, size_t n, const char *s)
 	return n;
 }
 
-/* With a kept session (-c), the session state lives in
- * DIR/<client id>@<host>:<port>.state, the first broker of the list as
- * given: the state of one broker's session is never replayed to another.
- * DIR is --state-dir, else $XDG_STATE_HOME/mq, else ~/.local/state/mq. */
-static int state_path(common_opts *o)
+/* DIR is --state-dir, else $XDG_STATE_HOME/mq, else ~/.local/state/mq,
+ * created 0700 if missing.  Returns 1, 0 when there is none (warned:
+ * what is lost), or -1. */
+static int state_dir(common_opts *o, char *dir, size_t cap, const char *lost)
 {
-	char dir[3072];
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	if (!o->no_clean) {
-		if (o->state_dir)
-			errorf(o->prog, "warning: --state-dir is used only with -c (a kept session)");
-		return 0;
-	}
 	if (o->state_dir)
-		snprintf(dir, sizeof dir, "%s", o->state_dir);
+		snprintf(dir, cap, "%s", o->state_dir);
 	else if (xdg && *xdg)
-		snprintf(dir, sizeof dir, "%s/mq", xdg);
+		snprintf(dir, cap, "%s/mq", xdg);
 	else if (home && *home)
-		snprintf(dir, sizeof dir, "%s/.local/state/mq", home);
+		snprintf(dir, cap, "%s/.local/state/mq", home);
 	else {
-		errorf(o->prog, "warning: HOME and XDG_STATE_HOME are unset: messages in "
-		       "flight are not kept across runs (give --state-dir DIR)");
+		errorf(o->prog, "warning: HOME and XDG_STATE_HOME are unset: %s "
+		       "(give --state-dir DIR)", lost);
 		return 0;
 	}
 	if (make_dirs(dir) < 0) {
 		errorf(o->prog, "cannot create state directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
+	return 1;
+}
+
+/* --tls-resume keeps its session files in the state directory too. */
+static int tls_session_dir(common_opts *o)
+{
+	static char dir[3072];
+	if (!o->tls.enabled || !o->tls.resume || o->tls.psk)
+		return 0;
+	int r = state_dir(o, dir, sizeof dir, "TLS sessions are not kept across runs");
+	if (r > 0)
+		o->tls.session_dir = dir;
+	return r < 0 ? -1 : 0;
+}
+
+/* With a kept session (-c), the session state lives in
+ * DIR/<client id>@<host>:<port>.state, the first broker of the list as
+ * given: the state of one broker's session is never replayed to another. */
+static int state_path(common_opts *o)
+{
+	char dir[3072];
+	if (!o->no_clean) {
+		if (o->state_dir && !o->tls.resume)
+			errorf(o->prog, "warning: --state-dir is used only with -c (a kept "
+			       "session) or --tls-resume");
+		return 0;
+	}
+	int r = state_dir(o, dir, sizeof dir, "messages in flight are not kept across runs");
+	if (r <= 0)
+		return r;
 	char broker[600];
 	const mq_endpoint *ep = &o->endpoints[0];
 	if (ep->unix_path)   /* --unix: the socket's path is the broker */
@@ -580,7 +603,7 @@ int common_finish(common_opts *o)
 			   o->will_payload) < 0)
 		return -1;
 	make_client_id(o);
-	return state_path(o);
+	return tls_session_dir(o) < 0 ? -1 : state_path(o);
 }
 
 /* Print the error for getopt's '?' (unknown option) or ':' (missing

@@ -24,7 +24,7 @@ enum {
 	OPT_TLS_SERVERNAME, OPT_STATE_DIR, OPT_UNIX, OPT_PROXY, OPT_PROXY_FROM_ENV,
 	OPT_QUIET, OPT_NODELAY, OPT_WS_PATH, OPT_WS_HEADER, OPT_STRICT,
 	OPT_CONFIG, OPT_NO_CONFIG, OPT_PROFILE, OPT_LIST_PROFILES,
-	OPT_PASSWORD_COMMAND, OPT_KEY_PASSWORD,
+	OPT_PASSWORD_COMMAND, OPT_KEY_PASSWORD, OPT_TLS_RESUME,
 	/* below 340: connect_opts.h numbers its options from there */
 	OPT_TOOL_FIRST = 400   /* ids for a tool's own long-only options */
 };
@@ -109,7 +109,8 @@ typedef struct common_opts {
 	{ "pin-sha256", required_argument, NULL, OPT_PIN_SHA256 },         \
 	{ "tls-servername", required_argument, NULL, OPT_TLS_SERVERNAME }, \
 	{ "tls-alpn", required_argument, NULL, OPT_ALPN },                 \
-	{ "tls-use-os-certs", no_argument, NULL, OPT_TLS }
+	{ "tls-use-os-certs", no_argument, NULL, OPT_TLS },                \
+	{ "tls-resume", no_argument, NULL, OPT_TLS_RESUME }
 
 /* getopt_long entries and short options shared by both tools; each tool
  * appends its own: { COMMON_LONG_OPTIONS, {"topic", ...}, {0} }. */

@@ -123,6 +123,7 @@ static int tls_simple(mq_tls_config *t, int opt, char *arg)
 	case OPT_PSK_IDENTITY: t->psk_identity = arg; break;
 	case OPT_CIPHERS: t->ciphers = arg; break;
 	case OPT_TLS_SERVERNAME: t->servername = arg; break;
+	case OPT_TLS_RESUME: t->resume = true; break;
 	default: return 0;
 	}
 	return 1;
@@ -152,10 +153,21 @@ int tls_option(mq_tls_config *t, const char *prog, int opt, char *arg)
 	return r;
 }
 
+static const char *warn_prog;
+
+static void resume_warn(const char *msg)
+{
+	fprintf(stderr, "%s: warning: %s\n", warn_prog, msg);
+}
+
 int tls_finish(mq_tls_config *t, const char *prog)
 {
 	if (!t->enabled)
 		return 0;
+	warn_prog = prog;
+	t->warn = resume_warn;
+	if (t->resume && t->psk)
+		fprintf(stderr, "%s: warning: --tls-resume is not used with --psk\n", prog);
 	if (!t->certfile != !t->keyfile) {
 		errorf(prog, "--cert and --key go together");
 		return -1;
@@ -208,5 +220,7 @@ void tls_usage(FILE *f)
 "      --tls-use-os-certs     the same as --tls: the system CAs are the\n"
 "                             default (mosquitto's name)\n"
 "      --pin-sha256 BASE64    accept only this broker public key (repeatable)\n"
-"      --tls-servername NAME  verify and send NAME instead of the host\n", f);
+"      --tls-servername NAME  verify and send NAME instead of the host\n"
+"      --tls-resume           keep the TLS 1.2 session in the state directory\n"
+"                             and resume it next run (a shorter handshake)\n", f);
 }

@@ -28,7 +28,7 @@ struct mq_transport {
 	int fd;
 	void *impl;
 	char err[256];      /* the cause, copied at the moment of failure */
-	char info[128];     /* what was negotiated (TLS version, suite) */
+	char info[256];     /* what was negotiated (TLS version, suite) */
 };
 
 /* A proxy in front of the broker (transport_proxy.c). */

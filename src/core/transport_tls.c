@@ -23,12 +23,15 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h>   /* handshake->resume */
 #include <mbedtls/version.h>
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 
 #include "errors.h"
 #include "transport_tls.h"
+#include "transport_tls_resume.h"
+#include "tls_alert.h"
 
 #define MAX_SUITES 128
 #define SPKI_MAX 4096           /* DER SubjectPublicKeyInfo of any sane key */
@@ -43,7 +46,6 @@ struct leaf_info {
 };
 
 struct tls_impl {
-	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	mbedtls_ssl_config conf;
 	mbedtls_ssl_context ssl;
@@ -54,6 +56,7 @@ struct tls_impl {
 	int sys_errno;               /* errno behind the last BIO failure */
 	size_t write_pending;        /* length of a write that got WANT_WRITE */
 	int read_error;              /* an error held back behind returned data */
+	int resumed;                 /* the broker accepted the saved session */
 	const char *name;            /* the name verified and sent as SNI */
 	int name_is_ip;
 	unsigned char ip[16];
@@ -87,7 +90,6 @@ static void impl_init(struct tls_impl *m)
 {
 	memset(m, 0, sizeof *m);
 	m->fd = -1;
-	mbedtls_entropy_init(&m->entropy);
 	mbedtls_ctr_drbg_init(&m->drbg);
 	mbedtls_ssl_config_init(&m->conf);
 	mbedtls_ssl_init(&m->ssl);
@@ -104,7 +106,6 @@ static void impl_free(struct tls_impl *m)
 	mbedtls_x509_crt_free(&m->cert);
 	mbedtls_pk_free(&m->key);
 	mbedtls_ctr_drbg_free(&m->drbg);
-	mbedtls_entropy_free(&m->entropy);
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
@@ -533,11 +534,20 @@ static int setup_alpn(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	return r ? fail_mbed(t, "cannot use --alpn", r) : 0;
 }
 
+/* The DRBG's seed comes from the kernel's CSPRNG alone: an
+ * mbedtls_entropy_context would also run HAVEGE (on in Debian's build),
+ * over a million instructions per context for nothing the kernel lacks. */
+static int os_entropy(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;   /* getentropy: at most 256 bytes; the DRBG asks for 48 */
+	return len <= 256 && getentropy(buf, len) == 0 ? 0 : MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+}
+
 /* The configuration: RNG, version, verification, credentials, suites. */
 static int setup_conf(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg)
 {
 	static const char pers[] = "mqtt-client";
-	int r = mbedtls_ctr_drbg_seed(&m->drbg, mbedtls_entropy_func, &m->entropy,
+	int r = mbedtls_ctr_drbg_seed(&m->drbg, os_entropy, NULL,
 				      (const unsigned char *)pers, sizeof pers - 1);
 	if (r)
 		return fail_mbed(t, "cannot seed the random generator", r);
@@ -664,33 +674,6 @@ static int verify_error(mq_transport *t, struct tls_impl *m)
 	return -MQ_E_TLS;
 }
 
-static const char *alert_name(int a)
-{
-	switch (a) {
-	case 10: return "unexpected message";
-	case 20: return "bad record MAC";
-	case 40: return "handshake failure";
-	case 42: return "bad certificate";
-	case 43: return "unsupported certificate";
-	case 44: return "certificate revoked";
-	case 45: return "certificate expired";
-	case 46: return "certificate unknown";
-	case 47: return "illegal parameter";
-	case 48: return "unknown CA";
-	case 49: return "access denied";
-	case 50: return "decode error";
-	case 51: return "decrypt error";
-	case 70: return "protocol version";
-	case 71: return "insufficient security";
-	case 80: return "internal error";
-	case 112: return "unrecognized name";
-	case 115: return "unknown PSK identity";
-	case 116: return "certificate required";
-	case 120: return "no application protocol";
-	default: return "unknown alert";
-	}
-}
-
 /* The socket failed mid-handshake: did the broker leave a plaintext fatal
  * alert unread (it often sends one, then closes before we stop writing)?
  * Returns the alert description or -1. */
@@ -718,7 +701,7 @@ static int alert_error(mq_transport *t, struct tls_impl *m, int a)
 	else if (a == 40 || a == 70)
 		hint = " (no TLS version or cipher suite in common?)";
 	snprintf(t->err, sizeof t->err, "handshake failed: the broker sent alert '%s' (%d)%s",
-		 alert_name(a), a, hint);
+		 mq_tls_alert_name(a), a, hint);
 	return -MQ_E_TLS;
 }
 
@@ -760,7 +743,12 @@ static int handshake_error(mq_transport *t, struct tls_impl *m, int r)
 static int run_handshake(mq_transport *t, struct tls_impl *m, long long deadline)
 {
 	for (;;) {
-		int r = mbedtls_ssl_handshake(&m->ssl);
+		int r = 0;   /* mbedtls_ssl_handshake(), watching for a resumption */
+		while (r == 0 && m->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+			r = mbedtls_ssl_handshake_step(&m->ssl);
+			if (m->ssl.handshake)
+				m->resumed = m->ssl.handshake->resume;
+		}
 		if (r == 0)
 			return 0;
 		if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -808,12 +796,13 @@ static int check_pins(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	return -MQ_E_TLS;
 }
 
-static void describe(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg)
+static void describe(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg,
+		     const char *note)
 {
 	const char *alpn = mbedtls_ssl_get_alpn_protocol(&m->ssl);
-	snprintf(t->info, sizeof t->info, "TLS %s %s%s%s%s", mbedtls_ssl_get_version(&m->ssl),
+	snprintf(t->info, sizeof t->info, "TLS %s %s%s%s%s%s", mbedtls_ssl_get_version(&m->ssl),
 		 mbedtls_ssl_get_ciphersuite(&m->ssl), alpn ? " ALPN " : "", alpn ? alpn : "",
-		 cfg->insecure && !cfg->psk ? " (not verified: --insecure)" : "");
+		 cfg->insecure && !cfg->psk ? " (not verified: --insecure)" : "", note);
 }
 
 int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
@@ -834,9 +823,11 @@ int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
 	m->cfg = cfg;
 	t->impl = m;
 	t->ops = &tls_ops;
-	if ((rc = setup_conf(t, m, cfg)) < 0 ||
-	    (rc = setup_ssl(t, m, ep, cfg)) < 0 ||
-	    (rc = run_handshake(t, m, deadline)) < 0 ||
+	static mq_tls_resume res;   /* large; one connect at a time */
+	char note[200];
+	if ((rc = setup_conf(t, m, cfg)) == 0 && (rc = setup_ssl(t, m, ep, cfg)) == 0)
+		mq_tls_resume_begin(&res, &m->ssl, cfg, ep, m->name, &m->ca, &m->cert);
+	if (rc < 0 || (rc = run_handshake(t, m, deadline)) < 0 ||
 	    (rc = check_pins(t, m, cfg)) < 0) {
 		impl_free(m);   /* no close_notify: the peer is not one we talk to */
 		free(m);
@@ -845,7 +836,8 @@ int mq_tls_connect(mq_transport *t, const mq_endpoint *ep,
 		t->fd = -1;
 		return rc;
 	}
-	describe(t, m, cfg);
+	mq_tls_resume_end(&res, &m->ssl, cfg, m->resumed, note, sizeof note);
+	describe(t, m, cfg, note);
 	return 0;
 }
 

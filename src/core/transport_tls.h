@@ -30,6 +30,9 @@ typedef struct mq_tls_config {
 	uint8_t pins[MQ_TLS_MAX_PINS][32];       /* SHA-256 of the broker's
 	                                            SubjectPublicKeyInfo DER */
 	size_t pin_count;
+	bool resume;                 /* --tls-resume: keep the session across runs */
+	const char *session_dir;     /* ... in this directory (NULL: not kept) */
+	void (*warn)(const char *msg);   /* a refused or corrupt session file */
 } mq_tls_config;
 
 /* TCP connect, then a full TLS handshake with verification (certificate
