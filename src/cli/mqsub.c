@@ -297,6 +297,22 @@ static int print_message(sub_app *a, const mq_publish *p)
 	if (a->o->fancy) {   /* -F, --json, --hex... */
 		r = sub_print_message(&a->o->print, &a->out, p);
 	} else {
+		/* the common case in one copy: topic, space, payload, end */
+		size_t head = a->o->verbose ? p->topic.len + 1 : 0;
+		size_t n = head + p->payload.len + !a->o->no_newline;
+		char *d = outbuf_reserve(&a->out, n);
+		if (d) {
+			if (head) {
+				memcpy(d, p->topic.ptr, p->topic.len);
+				d[p->topic.len] = ' ';
+			}
+			if (p->payload.len)
+				memcpy(d + head, p->payload.ptr, p->payload.len);
+			if (!a->o->no_newline)
+				d[n - 1] = a->o->eol;
+			a->out.len += n;
+			return 0;
+		}
 		if (a->o->verbose) {
 			r |= outbuf_put(&a->out, p->topic.ptr, p->topic.len);
 			r |= outbuf_put(&a->out, " ", 1);

@@ -84,6 +84,20 @@ int outbuf_flush(outbuf *o)
 	return r;
 }
 
+char *outbuf_reserve(outbuf *o, size_t n)
+{
+	if (stopped(o) || n >= OUTBUF_SIZE)
+		return NULL;
+	if (!o->buf) {
+		if (!(o->buf = malloc(OUTBUF_SIZE)))
+			return NULL;
+		o->cap = OUTBUF_SIZE;
+	}
+	if (o->len + n > o->cap && outbuf_flush(o) < 0)
+		return NULL;
+	return o->buf + o->len;
+}
+
 int outbuf_put(outbuf *o, const void *p, size_t n)
 {
 	if (stopped(o))

@@ -29,6 +29,10 @@ void outbuf_stop_on(outbuf *o, volatile sig_atomic_t *stop_flag, int stop_fd);
 /* Append; writes through when the buffer fills.  Returns 0 or -1 once the
  * output is closed or failed. */
 int outbuf_put(outbuf *o, const void *p, size_t n);
+/* Room for n bytes (n < OUTBUF_SIZE) to write in place, flushing first
+ * if need be; the caller then adds what it wrote to o->len.  NULL when
+ * the output is closed or failed, or n is too large: use outbuf_put. */
+char *outbuf_reserve(outbuf *o, size_t n);
 /* Write everything buffered.  Returns 0 or -1. */
 int outbuf_flush(outbuf *o);
 
