@@ -9,7 +9,7 @@ bool mq_session_can_publish(const mq_session *s, uint8_t qos)
 {
 	if (s->state != MQ_S_CONNECTED || sess_out_pending(s) > MQ_OUT_HIGH_WATER)
 		return false;
-	return qos == 0 || (sess_window_open(s) && !s->refill_wait);
+	return qos == 0 || sess_window_open(s);
 }
 
 static int publish_check(const mq_session *s, const mq_message *m,
@@ -133,8 +133,6 @@ static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
 	s->id_slot[id] = (uint16_t)pos;
 	s->slot_count++;
 	s->live++;
-	if (s->live >= s->window)
-		s->refill_wait = true;   /* see slot_complete() */
 	s->changes++;
 	if (alias)
 		return queue_publish(s, e, p, len, alias, known);

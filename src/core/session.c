@@ -79,7 +79,6 @@ size_t sess_out_pending(const mq_session *s)
 static void reset_limits(mq_session *s)
 {
 	s->window = (uint16_t)ring_size(s);
-	s->refill_wait = false;
 	s->broker_max_qos = 2;
 	s->broker_retain_available = true;
 	s->broker_max_packet = 0;
@@ -367,10 +366,6 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	slot->stage = STAGE_FREE;
 	slot->sent = false;
 	s->live--;
-	/* A full window is refilled a quarter at a time, not a message per
-	 * acknowledgement: fewer, larger writes (and WebSocket frames). */
-	if (s->refill_wait && s->window - s->live >= (s->window + 3u) / 4u)
-		s->refill_wait = false;
 	while (s->slot_count && ring_at(s, 0)->tag == 0) {
 		s->slot_head = (s->slot_head + 1) % s->slot_cap;
 		s->slot_count--;

@@ -133,8 +133,6 @@ typedef struct mq_session {
 	mq_slot *slots;
 	size_t slot_head, slot_count;   /* oldest in-flight, and how many */
 	uint16_t window;                /* min(max_inflight, broker Receive Max) */
-	bool refill_wait;               /* the window filled: wait for a quarter
-	                                   of it before publishing again */
 	uint16_t next_id;
 	uint64_t next_tag;
 	uint8_t ids_out[8192];          /* bitmap: outbound ids in use */

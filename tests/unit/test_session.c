@@ -537,16 +537,9 @@ static void test_window(uint8_t v)
 	CHECK_EQ(pub(&s, 1, "w"), -MQ_E_INFLIGHT_FULL);
 	CHECK_EQ(pub(&s, 0, "w"), 6);
 	drain(&s, 0);
-	/* a full window refills a quarter at a time (2 of 5): after one
-	 * ack can_publish says wait, though a publish would fit */
 	CHECK_EQ(feed_ack(&s, MQ_PUBACK, first, 0, 0), 0);
-	CHECK(!mq_session_can_publish(&s, 1));
-	CHECK(mq_session_can_publish(&s, 0));
-	CHECK_EQ(feed_ack(&s, MQ_PUBACK, (uint16_t)(first + 1), 0, 0), 0);
 	CHECK(mq_session_can_publish(&s, 1));
 	CHECK_EQ(pub(&s, 1, "w"), 7);
-	CHECK(mq_session_can_publish(&s, 1));
-	CHECK_EQ(pub(&s, 1, "w"), 8);
 	CHECK(!mq_session_can_publish(&s, 1));
 	mq_session_free(&s);
 }
