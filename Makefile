@@ -86,7 +86,9 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@tools/demo
 
-# Side by side with mosquitto_pub/mosquitto_sub: make bench BENCH_ARGS=--csv
+# Side by side with mosquitto_pub/mosquitto_sub and the floors in
+# tools/bench-floor; the rows and a chart go to build/bench/bench.{csv,svg,png}.
+# make bench BENCH_ARGS=--csv
 bench:
 	@tools/ensure-deps bench
 	@$(MAKE) --no-print-directory all
