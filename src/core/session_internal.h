@@ -28,4 +28,11 @@ int sess_slot_reserve(mq_slot *slot, size_t n);
 /* Room for one more QoS 1/2 message on the wire and in the ring? */
 bool sess_window_open(const mq_session *s);
 
+/* subscriptions.c: queue the SUBSCRIBE / UNSUBSCRIBE of the lists kept;
+ * their acknowledgements. */
+int sess_send_subscribe(mq_session *s);
+int sess_send_unsubscribe(mq_session *s);
+int sess_on_suback(mq_session *s, const mq_suback *ack);
+int sess_on_unsuback(mq_session *s, const mq_suback *ack);
+
 #endif
