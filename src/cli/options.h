@@ -170,6 +170,9 @@ int common_option(common_opts *o, int opt, char *arg);
 int common_finish(common_opts *o);
 /* Note an option given that needs MQTT 5 (a tool's own ones too). */
 void common_need_v5(common_opts *o, const char *name);
+/* state_files.c: the client id when none was given, the -c state file
+ * path, --tls-resume's directory.  Returns 0 or -1 after saying why. */
+int common_state_files(common_opts *o);
 /* How a tool plugs its own options into parse_command_line(). */
 typedef struct tool_cli {
 	const char *short_options;           /* the tool's, after the common */
