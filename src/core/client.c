@@ -9,13 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "client_internal.h"
 #include "store.h"
 #include "transport_ws.h"
 
 #define READS_PER_WAKEUP 16
 #define LINGER_MS 1000
-#define STABLE_LINK_MS 5000   /* up this long: the broker is back for good */
 
 uint64_t mq_now_ms(void)
 {
@@ -48,7 +47,7 @@ void mq_client_free(mq_client *c)
 	c->state_lock = -1;
 }
 
-static void notice(mq_client *c, const char *line)
+void cl_notice(mq_client *c, const char *line)
 {
 	if (c->cfg.notice)
 		c->cfg.notice(c->cfg.notice_ctx, line);
@@ -88,14 +87,14 @@ static uint32_t backoff_ms(mq_client *c, unsigned n)
 	return half + (half ? next_random(c) % (half + 1) : 0);
 }
 
-static void set_err(mq_client *c, const char *what, int rc, const char *why)
+void cl_set_err(mq_client *c, const char *what, int rc, const char *why)
 {
 	snprintf(c->err, sizeof c->err, "%.150s: %.160s", what,
 		 why && *why ? why : mq_strerror(rc));
 }
 
 /* Drop the link; the session keeps what must be re-sent. */
-static void link_down(mq_client *c)
+void cl_link_down(mq_client *c)
 {
 	mq_transport_close(&c->transport);
 	mq_reader_reset(&c->reader);
@@ -151,7 +150,7 @@ static int open_link(mq_client *c)
 	if (rc < 0) {
 		char what[300];
 		snprintf(what, sizeof what, "cannot connect to %s", name);
-		set_err(c, what, rc, c->transport.err);
+		cl_set_err(c, what, rc, c->transport.err);
 		return rc;
 	}
 	c->first_len = 0;
@@ -160,7 +159,7 @@ static int open_link(mq_client *c)
 	rc = mq_session_connect(&c->session, mq_now_ms());
 	if (rc < 0) {
 		mq_transport_close(&c->transport);
-		set_err(c, "cannot start session", rc, NULL);
+		cl_set_err(c, "cannot start session", rc, NULL);
 		return rc;
 	}
 	c->link_up = true;
@@ -170,7 +169,7 @@ static int open_link(mq_client *c)
 
 /* Should a failed (re)connect be tried again?  Before the first
  * connection every broker of the list gets one try, no more. */
-static bool may_retry(const mq_client *c)
+bool cl_may_retry(const mq_client *c)
 {
 	if (!c->ever_connected)
 		return c->failures < c->cfg.endpoint_count;
@@ -180,14 +179,14 @@ static bool may_retry(const mq_client *c)
 }
 
 /* After a failure, the next attempt goes to the next broker. */
-static void next_endpoint(mq_client *c)
+void cl_next_endpoint(mq_client *c)
 {
 	if (c->cfg.endpoint_count > 1) {
 		c->endpoint = (c->endpoint + 1) % c->cfg.endpoint_count;
 		char line[500], name[280];
 		mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
 		snprintf(line, sizeof line, "%.200s; trying %s", c->err, name);
-		notice(c, line);
+		cl_notice(c, line);
 	}
 }
 
@@ -204,12 +203,12 @@ static int establish(mq_client *c)
 		if (rc == 0)
 			return 0;
 		c->failures++;
-		if (may_retry(c))
-			next_endpoint(c);
+		if (cl_may_retry(c))
+			cl_next_endpoint(c);
 		if (rc == -MQ_E_TIMEOUT && c->cfg.deadline_ms &&
 		    mq_now_ms() >= c->cfg.deadline_ms)
 			return rc;
-		if (!may_retry(c))
+		if (!cl_may_retry(c))
 			return rc;
 	}
 }
@@ -233,7 +232,7 @@ static int lock_state(mq_client *c)
 			char line[4200];
 			snprintf(line, sizeof line, "waiting for another process with this "
 				 "client id to end (it holds '%s.lock')", c->cfg.state_path);
-			notice(c, line);
+			cl_notice(c, line);
 			told = true;
 		}
 		int w = wait_until(c, mq_now_ms() + 100);
@@ -285,7 +284,7 @@ static int flush_output(mq_client *c)
 		if (n == -MQ_E_WOULD_BLOCK)
 			return 0;
 		if (n < 0) {
-			set_err(c, "connection lost", (int)n, c->transport.err);
+			cl_set_err(c, "connection lost", (int)n, c->transport.err);
 			return (int)n;
 		}
 		mq_session_written(&c->session, (size_t)n, mq_now_ms());
@@ -342,7 +341,7 @@ static void link_up_notice(mq_client *c)
 	char line[320], name[280];
 	mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
 	snprintf(line, sizeof line, "reconnected to %s", name);
-	notice(c, line);
+	cl_notice(c, line);
 }
 
 /* Decode and handle every whole packet buffered in the reader.  After
@@ -361,7 +360,7 @@ static int handle_packets(mq_client *c)
 		}
 		if (rc < 0) {
 			if (rc == -MQ_E_UNEXPECTED_PACKET || rc == -MQ_E_PROTOCOL) {
-				set_err(c, "protocol error from broker", rc, NULL);
+				cl_set_err(c, "protocol error from broker", rc, NULL);
 				not_mqtt_hint(c);
 			}
 			answer_error(c, rc, pkt.type);
@@ -379,7 +378,7 @@ static int handle_packets(mq_client *c)
 		return -MQ_E_REFUSED;
 	}
 	if (r < 0) {
-		set_err(c, "malformed packet from broker", r, NULL);
+		cl_set_err(c, "malformed packet from broker", r, NULL);
 		not_mqtt_hint(c);
 		answer_error(c, r, mq_reader_failed_type(&c->reader));
 	}
@@ -398,7 +397,7 @@ static int read_input(mq_client *c)
 		if (n == -MQ_E_WOULD_BLOCK)
 			return 0;
 		if (n < 0) {
-			set_err(c, "connection lost", (int)n, c->transport.err);
+			cl_set_err(c, "connection lost", (int)n, c->transport.err);
 			return (int)n;
 		}
 		if (c->first_len < sizeof c->first && c->session.state == MQ_S_CONNECTING) {
@@ -514,12 +513,12 @@ static int run_timers(mq_client *c)
 		return 0;
 	}
 	if (c->session.state == MQ_S_CONNECTING && now >= c->connack_deadline) {
-		set_err(c, "no CONNACK from broker", -MQ_E_TIMEOUT, NULL);
+		cl_set_err(c, "no CONNACK from broker", -MQ_E_TIMEOUT, NULL);
 		return -MQ_E_KEEPALIVE;
 	}
 	int rc = mq_session_tick(&c->session, now);
 	if (rc < 0)
-		set_err(c, "connection lost", rc, NULL);
+		cl_set_err(c, "connection lost", rc, NULL);
 	return rc;
 }
 
@@ -538,7 +537,7 @@ static int step(mq_client *c)
 			mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
 			snprintf(c->err, sizeof c->err, "timed out waiting for CONNACK from %s", name);
 		}
-		link_down(c);
+		cl_link_down(c);
 		return 1;
 	}
 	int rc = maybe_finish(c, stopping);
@@ -566,7 +565,7 @@ static int step(mq_client *c)
 		.events = POLLIN };
 	int n = poll(pfd, FD_COUNT, poll_timeout(c, mq_now_ms()));
 	if (n < 0 && errno != EINTR) {
-		set_err(c, "poll", -MQ_E_IO, strerror(errno));
+		cl_set_err(c, "poll", -MQ_E_IO, strerror(errno));
 		return -MQ_E_IO;
 	}
 	if (n > 0 && pfd[FD_SOCK].revents) {
@@ -581,166 +580,6 @@ static int step(mq_client *c)
 	if (rc < 0)
 		return rc;
 	return run_timers(c);
-}
-
-/* Is this failure of the link one that reconnecting can cure? */
-static bool link_failure(const mq_client *c, int rc)
-{
-	switch (-rc) {
-	case MQ_E_CLOSED: case MQ_E_IO: case MQ_E_KEEPALIVE:
-		return true;
-	case MQ_E_DISCONNECTED: {
-		uint8_t r = c->session.disconnect_reason;
-		/* 0x81 malformed, 0x82 protocol error, 0x8E session taken
-		 * over, 0x87 not authorized: reconnecting cannot help. */
-		return r != 0x81 && r != 0x82 && r != 0x8E && r != 0x87;
-	}
-	case MQ_E_REFUSED: {
-		uint8_t r = c->session.connack_reason;
-		/* Server unavailable / busy / quota / rate: try again. */
-		return c->session.cfg.version == MQ_V5
-			? (r == 0x88 || r == 0x89 || r == 0x97 || r == 0x9F)
-			: r == 3;
-	}
-	default:
-		return false;
-	}
-}
-
-static void describe_loss(mq_client *c, int rc)
-{
-	if (rc == -MQ_E_DISCONNECTED)
-		snprintf(c->err, sizeof c->err, "broker closed the session: %s",
-			 mq_reason_text(c->session.cfg.version, MQ_DISCONNECT,
-					c->session.disconnect_reason));
-	else if (rc == -MQ_E_REFUSED)
-		snprintf(c->err, sizeof c->err, "broker refused the connection: %s",
-			 mq_reason_text(c->session.cfg.version, MQ_CONNACK,
-					c->session.connack_reason));
-	else if (!c->err[0])
-		set_err(c, "connection lost", rc, NULL);
-}
-
-/* A broker that closes the link right after one message, and again
- * after the same message sent on the next link with nothing
- * acknowledged in between, refuses it: under MQTT 3.1.1 that is how a
- * message over the broker's size limit is met.  Only a message larger
- * than any the broker took counts, so a broken network does not. */
-static bool message_refused(mq_client *c, int rc, bool was_connected)
-{
-	uint64_t tag;
-	size_t len;
-	if ((rc != -MQ_E_CLOSED && rc != -MQ_E_IO) || !was_connected ||
-	    !mq_session_oldest_sent(&c->session, &tag, &len) ||
-	    len <= c->session.max_acked_len) {
-		c->suspect_tag = 0;
-		return false;
-	}
-	bool again = tag == c->suspect_tag && c->session.acked == c->acked_at_link;
-	c->suspect_tag = tag;
-	if (again)
-		snprintf(c->err, sizeof c->err, "the broker closed the connection twice "
-			 "right after a message of %zu bytes: message too large for "
-			 "the broker?", len);
-	return again;
-}
-
-/* Did the broker refuse MQTT 5 (CONNACK 0x84, a 3.1.1 CONNACK with return
- * code 1, or, when we may fall back, a close before any CONNACK from a
- * broker that never accepted MQTT 5 in this run: one that did and now
- * closes at once is going down, not refusing the version)? */
-static bool v5_refused(const mq_client *c, int rc)
-{
-	const mq_session *s = &c->session;
-
-	if (s->cfg.version != MQ_V5)
-		return false;
-	if (mq_session_v5_refused(s, rc))
-		return true;
-	bool acked = c->endpoint < 32 && (c->v5_acked >> c->endpoint & 1u);
-	return s->cfg.version_fallback && s->state == MQ_S_CONNECTING && !acked &&
-	       (rc == -MQ_E_CLOSED || rc == -MQ_E_IO);
-}
-
-/* No MQTT 5 at this broker: go on in 3.1.1 for the rest of the run, or
- * say why not.  Returns 0 to reconnect at once, or -MQ_E_NO_V5. */
-static int fall_back(mq_client *c)
-{
-	char line[300], name[160];
-
-	/* a unix: endpoint has no host:port; the name says what it is */
-	mq_endpoint_name(&c->cfg.endpoints[c->endpoint], name, sizeof name);
-	link_down(c);
-	if (!c->session.cfg.version_fallback) {
-		snprintf(c->err, sizeof c->err, "connection refused by broker: "
-			 "%.150s does not support MQTT 5 (-V 5 was given; "
-			 "-V 311 talks to it)", name);
-		return -MQ_E_NO_V5;
-	}
-	if (c->cfg.needs_v5) {
-		snprintf(c->err, sizeof c->err, "connection refused by broker: "
-			 "%.100s does not support MQTT 5, which %.120s needs",
-			 name, c->cfg.needs_v5);
-		return -MQ_E_NO_V5;
-	}
-	int rc = mq_session_use_v311(&c->session);
-	if (rc < 0) {
-		set_err(c, "cannot fall back to MQTT 3.1.1", rc, NULL);
-		return rc;
-	}
-	c->reader.version = MQ_V311;
-	if (c->session.ev.log) {
-		snprintf(line, sizeof line, "%.150s does not support MQTT 5: "
-			 "using MQTT 3.1.1 for the rest of the run", name);
-		c->session.ev.log(c->session.ev.ctx, line);
-	}
-	c->err[0] = '\0';
-	return 0;
-}
-
-/* The link failed with rc.  Returns 0 to reconnect, or rc to give up. */
-static int on_link_failure(mq_client *c, int rc)
-{
-	if (v5_refused(c, rc))
-		return fall_back(c);
-	bool was_connected = c->session.state == MQ_S_CONNECTED ||
-			     c->session.state == MQ_S_CLOSING;
-	if (message_refused(c, rc, was_connected)) {
-		link_down(c);
-		return -MQ_E_MSG_REFUSED;
-	}
-	describe_loss(c, rc);
-	if ((rc == -MQ_E_CLOSED || rc == -MQ_E_IO) && !was_connected &&
-	    c->session.state == MQ_S_CONNECTING && c->session.cfg.version == MQ_V5 &&
-	    !c->session.cfg.version_fallback) {
-		size_t n = strlen(c->err);
-		snprintf(c->err + n, sizeof c->err - n, " before CONNACK (does the "
-			 "broker support MQTT 5? -V 5 was given)");
-	}
-	link_down(c);
-	if (!link_failure(c, rc))
-		return rc;
-	/* A link that dies soon after its CONNACK counts as one more failed
-	 * attempt: a broker that accepts and drops at once must not keep us
-	 * reconnecting without backoff, nor past --reconnect-tries. */
-	bool short_lived = !was_connected ||
-		mq_now_ms() - c->connected_at < STABLE_LINK_MS;
-	c->failures = short_lived ? c->failures + 1 : 0;
-	c->connected_at = 0;
-	if (!may_retry(c))
-		return rc;
-	if (!was_connected)
-		next_endpoint(c);   /* no CONNACK from this one: try another */
-	char line[480];
-	/* mosquitto closes the older of two connections with one client id
-	 * without a word (5.0's DISCONNECT 0x8E is said above) */
-	bool takeover = rc == -MQ_E_CLOSED && was_connected && c->cfg.fixed_client_id;
-	snprintf(line, sizeof line, "%s%s; reconnecting", c->err, takeover
-		 ? " (another client with the same client id may have taken the session over)" : "");
-	notice(c, line);
-	c->reconnecting = true;
-	c->err[0] = '\0';
-	return 0;
 }
 
 static int run_loop(mq_client *c)
@@ -765,7 +604,7 @@ static int run_loop(mq_client *c)
 		if (rc == 1)
 			return stop_requested(c) ? MQ_CLIENT_STOPPED : MQ_OK;
 		if (rc < 0) {
-			rc = on_link_failure(c, rc);
+			rc = cl_on_link_failure(c, rc);
 			if (rc < 0)
 				return rc;
 		}
