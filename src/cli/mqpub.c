@@ -401,6 +401,31 @@ static int check_stdin(const pub_opts *o, int closed_fds)
 	return 0;
 }
 
+/* The app for the options parsed: the message, the pacer, the input and
+ * the -m/-f/-s/-n payload loaded.  Returns 0 or -1 after saying why. */
+static int app_init(pub_app *a, const pub_opts *o)
+{
+	a->base = (tool_base){ "mqpub", o->c.version, o->c.debug };
+	a->o = o;
+	a->msg = (mq_message){ .qos = o->c.qos, .retain = o->retain,
+			       .props = pub_props_get(&o->props) };
+	pacer_init(&a->pace, o->interval_ns);
+	if (o->topic)   /* absent only with --flush */
+		a->msg.topic = (mq_bytes){ (const uint8_t *)o->topic, strlen(o->topic) };
+	linereader_init(&a->lines, 0);
+	a->lines_need_input = true;
+	return load_payload(a);
+}
+
+static void app_free(pub_app *a)
+{
+	linereader_free(&a->lines);
+	json_in_free(&a->json);
+	if (a->o->mode != MODE_MESSAGE)
+		free(a->whole);
+	spool_close(&a->sp);
+}
+
 int main(int argc, char **argv)
 {
 	static pub_opts o;
@@ -416,16 +441,7 @@ int main(int argc, char **argv)
 	set_quiet(o.c.quiet);   /* usage errors said; runtime ones not */
 
 	static pub_app a;
-	a.base = (tool_base){ "mqpub", o.c.version, o.c.debug };
-	a.o = &o;
-	a.msg = (mq_message){ .qos = o.c.qos, .retain = o.retain,
-			      .props = pub_props_get(&o.props) };
-	pacer_init(&a.pace, o.interval_ns);
-	if (o.topic)   /* absent only with --flush */
-		a.msg.topic = (mq_bytes){ (const uint8_t *)o.topic, strlen(o.topic) };
-	linereader_init(&a.lines, 0);
-	a.lines_need_input = true;
-	if (load_payload(&a) < 0)
+	if (app_init(&a, &o) < 0)
 		return EXIT_USAGE;
 	uint64_t deadline = o.c.timeout_s ? mq_now_ms() + o.c.timeout_s * 1000u : 0;
 	if (o.spool_dir && (r = spool_prepare(&a, deadline)) != 0)
@@ -476,11 +492,7 @@ int main(int argc, char **argv)
 		code = a.spooling ? spool_result(&a, &c, rc == MQ_CLIENT_STOPPED ? -MQ_E_APP_STOP : rc)
 		       : pub_result(&a, &c, rc == MQ_CLIENT_STOPPED ? 0 : rc);
 	mq_client_free(&c);
-	linereader_free(&a.lines);
-	json_in_free(&a.json);
-	if (o.mode != MODE_MESSAGE)
-		free(a.whole);
-	spool_close(&a.sp);
+	app_free(&a);
 	pub_props_free(&o.props);
 	return code;
 }
