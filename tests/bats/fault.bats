@@ -371,6 +371,12 @@ stale_ack() {
 	(( t1 - t0 >= 1900 && t1 - t0 < 3000 )) || fail "mqpub -W 2 took $(( t1 - t0 )) ms"
 }
 
+# held_connects N: the paused proxy holds bytes from at least N connections.
+held_connects() {
+	(( $(awk '$3 == "c2s" && $4 == "held" { c[$2] = 1 } END { print length(c) }' \
+		"$T/proxy.log" 2>/dev/null || echo 0) >= $1 ))
+}
+
 @test "broker silent at start: mqpub interrupted before its message went out says so and exits 6" {
 	local q pid
 	broker_start
@@ -380,7 +386,8 @@ stale_ack() {
 		"$MQPUB" -h 127.0.0.1 -p "$PROXY_PORT" -q "$q" -t fault/x -m x 2>"$T/err$q" 3>&- &
 		pid=$!
 		bg_track "$pid"
-		sleep 0.5
+		# its CONNECT has reached the paused proxy: mqpub is running
+		wait_until 10 held_connects "$((q + 1))" || fail "mqpub -q $q never connected"
 		kill -INT "$pid"
 		wait_pid "$pid" 5 || fail "mqpub -q $q did not stop on SIGINT"
 		[ "$WAIT_STATUS" -eq 6 ] || fail "mqpub -q $q exit $WAIT_STATUS: $(cat "$T/err$q")"

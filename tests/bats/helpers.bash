@@ -86,6 +86,18 @@ wait_pid() {
 	return 0
 }
 
+# wait_until TIMEOUT COMMAND...: run COMMAND every 20 ms until it succeeds;
+# returns 1 if it has not within TIMEOUT seconds.  For waiting on what a
+# process has done, never on how long it might take.
+wait_until() {
+	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
+	shift
+	until "$@"; do
+		(( $(date +%s%N) / 1000000 < end )) || return 1
+		sleep 0.02
+	done
+}
+
 # now_ms: wall clock in milliseconds.
 now_ms() {
 	echo $(( $(date +%s%N) / 1000000 ))

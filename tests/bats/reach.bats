@@ -190,11 +190,18 @@ after
 		-t e/w > /dev/null 2>&1 &
 	local pid=$!
 	bg_track "$pid"
-	sleep 0.3
+	# argv shows the password until mqsub has wiped it, early in start-up
+	wait_until 10 proxy_pw_wiped "$pid" || fail "proxy password visible: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
 	local cmdline
 	cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
 	[[ $cmdline == *socks5://u:*@127.0.0.1* ]] || fail "URL mangled: $cmdline"
-	[[ $cmdline != *pr0xy-pw* ]] || fail "proxy password visible: $cmdline"
+}
+
+# proxy_pw_wiped PID: PID is mqsub (its topic e/w in argv), its password gone.
+proxy_pw_wiped() {
+	local c
+	c=$(tr '\0' ' ' < "/proc/$1/cmdline")
+	[[ $c == *e/w* && $c != *pr0xy-pw* ]]
 }
 
 @test "bad --proxy URLs are usage errors" {
