@@ -352,7 +352,7 @@ stale_ack() {
 	assert_equal "$status" 1
 	assert_stderr_line mqpub "cannot connect to 127.0.0.1:$port: connection refused"
 	echo "# mqpub gave up after $(( t1 - t0 )) ms" >&3
-	(( t1 - t0 < 1000 )) || fail "mqpub took $(( t1 - t0 )) ms"
+	(( t1 - t0 < 5000 )) || fail "mqpub took $(( t1 - t0 )) ms"
 	run --separate-stderr timeout 10 "$MQSUB" -h 127.0.0.1 -p "$port" -t fault/x
 	assert_equal "$status" 1
 	assert_stderr_line mqsub "cannot connect to 127.0.0.1:$port: connection refused"
@@ -368,7 +368,7 @@ stale_ack() {
 	t1=$(now_ms)
 	assert_equal "$status" 5
 	assert_stderr_line mqpub "timed out"
-	(( t1 - t0 >= 1900 && t1 - t0 < 3000 )) || fail "mqpub -W 2 took $(( t1 - t0 )) ms"
+	(( t1 - t0 >= 1900 && t1 - t0 < 6000 )) || fail "mqpub -W 2 took $(( t1 - t0 )) ms"
 }
 
 # held_connects N: the paused proxy holds bytes from at least N connections.
@@ -406,7 +406,7 @@ held_connects() {
 	t1=$(now_ms)
 	assert_equal "$status" 3
 	assert_stderr_line mqpub "refused|not authori"
-	(( t1 - t0 < 1000 )) || fail "mqpub took $(( t1 - t0 )) ms to give up"
+	(( t1 - t0 < 5000 )) || fail "mqpub took $(( t1 - t0 )) ms to give up"
 	run --separate-stderr sub -u alice -P wrong -t fault/x --reconnect-tries 0
 	assert_equal "$status" 3
 	assert_stderr_line mqsub "refused|not authori"

@@ -278,7 +278,7 @@ b
 	el=$(( $(now_ms) - start ))
 	assert_failure 1
 	assert_stderr_line mqsub 'refused'
-	(( el < 3000 )) || fail "took ${el} ms"
+	(( el < 5000 )) || fail "took ${el} ms"
 }
 
 @test "-d: packet trace with CONNECT, CONNACK, SUBSCRIBE, SUBACK on stderr" {
