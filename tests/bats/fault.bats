@@ -65,7 +65,10 @@ pub_stream_bg() {
 # duplicate at QoS 2), and the proxy log shows correct re-sends.
 check_stream() {
 	local q=$1 id=$2 n=$3 verdict
-	wait_pid "$PUB_PID" 90 || fail "mqpub still running 90 s after its input ended"
+	wait_pid "$PUB_PID" 90 || fail "mqpub still running 90 s after its input ended; its last lines:
+$(tail -n 8 "$T/pub.err")
+the proxy's last lines:
+$(tail -n 8 "$T/proxy.log")"
 	[ "$WAIT_STATUS" -eq 0 ] || fail "mqpub exit $WAIT_STATUS: $(grep -v '^mqpub: [<>]' "$T/pub.err" | tail -n 5)"
 	wait_unique "$T/out" "$n" 60 || true
 	count_delivery "$T/out" "$n"
