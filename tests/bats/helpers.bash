@@ -364,6 +364,22 @@ wait_subscribed() {
 	done
 }
 
+# wait_end FILE PID: after an "end" message was published behind the ones
+# a test expects, wait (20 s) until FILE, the output of subscriber PID,
+# shows it (a line "end" or "TOPIC end"); then stop PID and drop that line.
+# Whatever the broker took before "end" has reached FILE by then: a test
+# need not guess how long a subscriber with -W should listen.
+wait_end() {
+	local f=$1 pid=$2
+	if ! wait_until 20 grep -qE '(^| )end$' "$f"; then
+		echo "wait_end: no end in $f: $(head -c 300 "$f")" >&2
+		return 1
+	fi
+	kill "$pid" 2>/dev/null || true
+	wait_pid "$pid" 5 || true
+	sed -i -E '/(^| )end$/d' "$f"
+}
+
 # sub_bg OUTFILE [ARGS...]: start a background subscriber against the test
 # broker (mqsub, or $SUB_CMD e.g. mosquitto_sub as a reference peer), stdout
 # to OUTFILE, stderr to OUTFILE.err; wait until the broker has acknowledged

@@ -47,11 +47,12 @@ sub_done() {
 
 @test "--topic-lines: a bad line stops the run with exit 2; nothing after it is sent" {
 	printf 'tl/a\tone\ntl/b\ttwo\nno separator here\ntl/c\tfour\n' > "$T/in"
-	rsub_bg "$T/out" -t 'tl/#' -q 1 -v -W 3
+	rsub_bg "$T/out" -t 'tl/#' -q 1 -v
 	run --separate-stderr pub -q 1 --topic-lines < "$T/in"
 	assert_failure 2
 	assert_stderr_line mqpub '^mqpub: line 3: no separator between topic and payload'
-	wait_pid "$SUB_PID" 10 || true
+	rpub -q 1 -t tl/end -m end
+	wait_end "$T/out" "$SUB_PID" || fail "the end marker did not arrive"
 	assert_file_eq "$T/out" "tl/a one
 tl/b two
 "
