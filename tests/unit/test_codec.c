@@ -1229,6 +1229,104 @@ static void test_text_word_path(void)
 	CHECK(true);
 }
 
+/* Reference verdict for the word path, written apart from topic.c: the
+ * Unicode Table 3-7 rows one by one, no U+0000, and for a topic no '+'
+ * or '#' (bad UTF-8 anywhere wins). */
+static size_t ref_seq(const uint8_t *s, size_t left)
+{
+	static const struct { uint8_t lo0, hi0, lo1, hi1, n; } row[] = {
+		{ 0xC2, 0xDF, 0x80, 0xBF, 2 }, { 0xE0, 0xE0, 0xA0, 0xBF, 3 },
+		{ 0xE1, 0xEC, 0x80, 0xBF, 3 }, { 0xED, 0xED, 0x80, 0x9F, 3 },
+		{ 0xEE, 0xEF, 0x80, 0xBF, 3 }, { 0xF0, 0xF0, 0x90, 0xBF, 4 },
+		{ 0xF1, 0xF3, 0x80, 0xBF, 4 }, { 0xF4, 0xF4, 0x80, 0x8F, 4 },
+	};
+	for (size_t r = 0; r < sizeof row / sizeof row[0]; r++) {
+		if (s[0] < row[r].lo0 || s[0] > row[r].hi0)
+			continue;
+		if (left < row[r].n || s[1] < row[r].lo1 || s[1] > row[r].hi1)
+			return 0;
+		for (size_t k = 2; k < row[r].n; k++)
+			if (s[k] < 0x80 || s[k] > 0xBF)
+				return 0;
+		return row[r].n;
+	}
+	return 0;
+}
+
+static int ref_check(const uint8_t *s, size_t len, bool topic)
+{
+	bool wild = false;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (s[i] >= 1 && s[i] <= 0x7F) {
+			wild |= topic && (s[i] == '+' || s[i] == '#');
+			i++;
+		} else if ((n = ref_seq(s + i, len - i)) == 0) {
+			return -MQ_E_BAD_UTF8;
+		} else {
+			i += n;
+		}
+	}
+	return wild ? -MQ_E_BAD_TOPIC : 0;
+}
+
+static bool same_verdicts(const uint8_t *s, size_t len)
+{
+	return mq_utf8_check(s, len) == ref_check(s, len, false) &&
+	       (len == 0 || mq_topic_check(s, len) == ref_check(s, len, true));
+}
+
+/* The word path at its edges: one odd piece (bad byte, wildcard, NUL,
+ * good or cut multi-byte character) at every position 0..32 of ASCII
+ * strings of every length 1..40, so it sits in a full word, in the
+ * overlapping last word, and straddles each 8-byte boundary. */
+static void test_text_every_position(void)
+{
+	static const struct { const char *s; size_t len; } piece[] = {
+		{ "\0", 1 }, { "+", 1 }, { "#", 1 }, { "\x80", 1 }, { "\xFF", 1 },
+		{ "\xC0\x80", 2 }, { "\xC3\xA9", 2 }, { "\xC3", 1 },
+		{ "\xE2\x82\xAC", 3 }, { "\xE2\x82", 2 }, { "\xED\xA0\x80", 3 },
+		{ "\xF0\x9F\x98\x80", 4 }, { "\xF0\x9F\x98", 3 },
+		{ "\xF4\x90\x80\x80", 4 }, { "\x7F", 1 }, { "*", 1 }, { "\x2B\x23", 2 },
+	};
+	uint8_t buf[48];
+	size_t p, len, pos, bad = 0;
+
+	for (p = 0; p < sizeof piece / sizeof piece[0]; p++)
+		for (len = 1; len <= 40; len++)
+			for (pos = 0; pos <= 32 && pos + piece[p].len <= len; pos++) {
+				memset(buf, 'a', len);
+				memcpy(buf + pos, piece[p].s, piece[p].len);
+				if (!same_verdicts(buf, len) && bad++ < 5)
+					fprintf(stderr, "  (piece %zu at %zu of %zu)\n", p, pos, len);
+			}
+	CHECK_EQ(bad, 0);
+}
+
+/* Random strings, mostly ASCII, against the reference. */
+static void test_text_random(void)
+{
+	static const uint8_t odd[] = { 0x00, '+', '#', 0x80, 0xBF, 0xC2, 0xC3,
+		0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x9F, 0xA0, 0x8F };
+	uint8_t buf[40];
+	uint32_t x = 12345;
+	size_t i, len, bad = 0;
+
+	for (int round = 0; round < 200000; round++) {
+		x = x * 1103515245u + 12345u;
+		len = (x >> 16) % sizeof buf;
+		for (i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = (x >> 16) % 8 ? (uint8_t)('a' + (x >> 20) % 26)
+					       : odd[(x >> 20) % sizeof odd];
+		}
+		if (!same_verdicts(buf, len) && bad++ < 5)
+			fprintf(stderr, "  (random round %d)\n", round);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static void test_topic_matches(void)
 {
 	static const struct {
@@ -1433,6 +1531,8 @@ int main(void)
 	test_publish_roundtrip();
 	test_utf8();
 	test_text_word_path();
+	test_text_every_position();
+	test_text_random();
 	test_topic_filter_check();
 	test_topic_matches();
 	test_user_props();
