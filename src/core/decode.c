@@ -8,9 +8,17 @@
 
 typedef int (*get_fn)(mq_cur *c, uint8_t v, mq_packet *out);
 
-static int props_get(mq_cur *c, uint8_t v, uint8_t ctx, mq_props *pr)
+/* 5.0 §2.2.2.1: most packets carry no property, a Property Length of 0
+ * (one byte), taken here without the general walk in props.c. */
+static inline int props_get(mq_cur *c, uint8_t v, uint8_t ctx, mq_props *pr)
 {
-	return v == MQ_V5 ? mq_props_get(c, ctx, pr) : 0;
+	if (v != MQ_V5)
+		return 0;
+	if (mq_cur_left(c) && c->p[c->pos] == 0) {
+		pr->raw = (mq_bytes){ c->p + ++c->pos, 0 };
+		return 0;
+	}
+	return mq_props_get(c, ctx, pr);
 }
 
 /* Packet Identifier: non-zero (§2.2.1 [MQTT-2.2.1-3]). */
@@ -338,7 +346,7 @@ long mq_decode(const uint8_t *buf, size_t len, uint8_t version,
 {
 	uint32_t rem = 0;
 	long frame;
-	int rc, hl;
+	int rc;
 	mq_cur c;
 
 	/* Zero what the getter fills: a PUBLISH, the hot path, is half the
@@ -352,14 +360,15 @@ long mq_decode(const uint8_t *buf, size_t len, uint8_t version,
 	rc = header_check(version, buf[0] >> 4, buf[0] & 0x0F);
 	if (rc < 0)
 		return rc;
-	frame = mq_frame_length(buf, len, max_packet);
+	frame = mq_frame_head(buf, len, max_packet, &rem);
 	if (frame <= 0 || (size_t)frame > len)
 		return frame < 0 ? frame : 0;
-	hl = mq_varint_get(buf + 1, len - 1, &rem);
 	out->type = buf[0] >> 4;
 	out->flags = buf[0] & 0x0F;
-	c = (mq_cur){ buf + 1 + hl, rem, 0 };
-	rc = getters[out->type](&c, version, out);
+	c = (mq_cur){ buf + frame - rem, rem, 0 };
+	/* PUBLISH, the hot path, called directly (inlined) */
+	rc = out->type == MQ_PUBLISH ? publish_get(&c, version, out)
+				     : getters[out->type](&c, version, out);
 	if (rc < 0)
 		return rc;
 	if (c.pos != c.len)                         /* §2.1.4 */
