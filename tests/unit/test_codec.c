@@ -496,6 +496,65 @@ static void test_publish_v311(void)
 	CHECK(d.u.publish.payload.ptr == g + 9);
 }
 
+/* A PUBLISH decoded into a packet that held another one (the reader's
+ * loop reuses one): every field a PUBLISH can carry is set or emptied,
+ * so nothing of the packet before shows through, with and without
+ * properties, 3.1.1 and 5.0. */
+static void test_publish_reused_packet(void)
+{
+	static const uint8_t v5_props[] = {   /* QoS 1, all the properties */
+		0x32, 0x2A, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01, 0x20,
+		0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x3C, 0x03, 0x00, 0x01,
+		't', 0x08, 0x00, 0x01, 'r', 0x09, 0x00, 0x01, 0xAB, 0x0B,
+		0xC8, 0x01, 0x23, 0x00, 0x03, 0x26, 0x00, 0x01, 'k', 0x00,
+		0x01, 'v', 'h', 'i'
+	};
+	static const uint8_t v5_none[] = { 0x30, 0x06, 0x00, 0x01, 'x', 0x00, 'h', 'i' };
+	static const uint8_t v311[] = { 0x31, 0x03, 0x00, 0x01, 'y' };
+	static const uint8_t empty_props[] = { 0x30, 0x04, 0x00, 0x01, 'z', 0x00 };
+	const struct { const uint8_t *g; size_t n; uint8_t v; } t[] = {
+		{ v5_none, sizeof v5_none, MQ_V5 }, { v311, sizeof v311, MQ_V311 },
+		{ empty_props, sizeof empty_props, MQ_V5 },
+	};
+	mq_packet d;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const mq_publish *m = &d.u.publish;
+		const mq_props *pr = &m->props;
+
+		memset(&d, 0xA5, sizeof d);
+		CHECK_EQ(mq_decode(v5_props, sizeof v5_props, MQ_V5, 0, &d), (long)sizeof v5_props);
+		CHECK_EQ(mq_decode(t[i].g, t[i].n, t[i].v, 0, &d), (long)t[i].n);
+		CHECK_EQ(d.type, MQ_PUBLISH);
+		CHECK_EQ(m->packet_id, 0);
+		CHECK_EQ(m->dup, 0);
+		CHECK_EQ(m->qos, 0);
+		CHECK_EQ(m->retain, t[i].g == v311);
+		CHECK_EQ(m->topic.len, 1);
+		CHECK_EQ(pr->present, 0);
+		CHECK_EQ(pr->payload_format, 0);
+		CHECK_EQ(pr->message_expiry, 0);
+		CHECK_EQ(pr->topic_alias, 0);
+		CHECK(pr->content_type.ptr == NULL && pr->content_type.len == 0);
+		CHECK(pr->response_topic.ptr == NULL && pr->response_topic.len == 0);
+		CHECK(pr->correlation_data.ptr == NULL && pr->correlation_data.len == 0);
+		CHECK_EQ(pr->sub_id_count, 0);
+		CHECK(pr->user.ptr == NULL && pr->user.len == 0);
+		CHECK_EQ(pr->raw.len, 0);
+		CHECK_EQ(m->payload.len, t[i].g == v5_none ? 2 : 0);
+	}
+	/* and the properties decoded again over a packet full of garbage */
+	memset(&d, 0xA5, sizeof d);
+	CHECK_EQ(mq_decode(v5_props, sizeof v5_props, MQ_V5, 0, &d), (long)sizeof v5_props);
+	CHECK_EQ(d.u.publish.props.sub_id_count, 1);
+	CHECK_EQ(d.u.publish.props.sub_ids[0], 200);
+	CHECK_EQ(d.u.publish.props.user.len, 7);
+	CHECK_EQ(d.u.publish.props.present,
+		 BIT(PAYLOAD_FORMAT) | BIT(MESSAGE_EXPIRY) | BIT(CONTENT_TYPE) |
+		 BIT(RESPONSE_TOPIC) | BIT(CORRELATION_DATA) | BIT(SUBSCRIPTION_ID) |
+		 BIT(TOPIC_ALIAS) | BIT(USER_PROPERTY));
+}
+
 static void test_publish_v5(void)
 {
 	mq_packet p = { .type = MQ_PUBLISH, .u.publish = {
@@ -1520,6 +1579,7 @@ int main(void)
 	test_connack();
 	test_publish_v311();
 	test_publish_v5();
+	test_publish_reused_packet();
 	test_publish_bad();
 	test_acks();
 	test_subscribe();
