@@ -341,8 +341,6 @@ static int output_stopped(const sub_app *a)
 	return a->out.error || a->out.interrupted ? -MQ_E_APP_FAILED : -MQ_E_APP_STOP;
 }
 
-/* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
- * kept session the broker delivers it to the next run. */
 /* The options that look at a message before it is printed: true when
  * one of them took it (its result in *rc), false to print it. */
 static bool screened(sub_app *a, const mq_publish *p, int *rc)
@@ -372,6 +370,8 @@ static bool screened(sub_app *a, const mq_publish *p, int *rc)
 	return false;
 }
 
+/* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
+ * kept session the broker delivers it to the next run. */
 static int on_message(void *ctx, const mq_publish *p)
 {
 	sub_app *a = ctx;

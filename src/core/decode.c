@@ -386,7 +386,7 @@ long mq_decode(const uint8_t *buf, size_t len, uint8_t version,
 	out->type = buf[0] >> 4;
 	out->flags = buf[0] & 0x0F;
 	c = (mq_cur){ buf + frame - rem, rem, 0 };
-	/* PUBLISH, the hot path, called directly (inlined) */
+	/* PUBLISH, the hot path, called directly, not through the table */
 	rc = out->type == MQ_PUBLISH ? publish_get(&c, version, out)
 				     : getters[out->type](&c, version, out);
 	if (rc < 0)
