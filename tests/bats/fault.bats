@@ -23,13 +23,17 @@ stat_of() {
 
 # paced_seq N PER PAUSE [GATE]: 1..N, PER lines at a time, PAUSE seconds
 # apart, so that a stream lasts long enough to be cut many times.  With
-# GATE, the last 300 lines trickle out 2 at a time until the file GATE
-# exists: traffic keeps flowing until every planned cut has landed.
+# GATE, the last 300 lines trickle out 1 at a time until the file GATE
+# exists, and the very last waits for it: traffic keeps flowing until
+# every planned cut has landed, however slow the machine.
 paced_seq() {
-	local n=$1 per=$2 pause=$3 gate=${4:-} i=1 k
+	local n=$1 per=$2 pause=$3 gate=${4:-} i=1 k held=0
 	while (( i <= n )); do
 		k=$per
-		if [ -n "$gate" ] && (( i > n - 300 )) && [ ! -e "$gate" ]; then k=2; fi
+		if [ -n "$gate" ] && (( i > n - 300 )) && [ ! -e "$gate" ]; then
+			k=1
+			if (( i == n && held++ < 3000 )); then sleep "$pause"; continue; fi
+		fi
 		seq "$i" $(( i + k - 1 < n ? i + k - 1 : n ))
 		i=$(( i + k ))
 		sleep "$pause"
@@ -65,7 +69,7 @@ pub_stream_bg() {
 # duplicate at QoS 2), and the proxy log shows correct re-sends.
 check_stream() {
 	local q=$1 id=$2 n=$3 verdict
-	wait_pid "$PUB_PID" 90 || fail "mqpub still running 90 s after its input ended; its last lines:
+	wait_pid "$PUB_PID" 240 || fail "mqpub still running 240 s after the last cut; its last lines:
 $(tail -n 8 "$T/pub.err")
 the proxy's last lines:
 $(tail -n 8 "$T/proxy.log")"
@@ -102,7 +106,7 @@ cut_loop() {
 	shift
 	local kinds=("$@")
 	CUTS=0
-	end=$(( $(now_ms) + 60000 ))
+	end=$(( $(now_ms) + 120000 ))
 	while (( CUTS < want )) && alive "$PUB_PID" && (( $(now_ms) < end )); do
 		sleep "0.$(( RANDOM % 3 + 1 ))"
 		k=${kinds[RANDOM % ${#kinds[@]}]}
