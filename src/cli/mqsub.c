@@ -523,6 +523,17 @@ static int sub_result(sub_app *a, mq_client *c, int rc, bool stopped)
 	return EXIT_OK;
 }
 
+static void sub_session_config(const sub_opts *o, mq_session_config *sc)
+{
+	common_session_config(&o->c, sc);
+	/* mqsub publishes nothing: --max-inflight bounds what the broker
+	 * may send it unacknowledged. */
+	if (!o->c.connect.receive_max)
+		sc->receive_max = (uint16_t)(o->exec.enabled && !o->c.max_inflight
+					     ? o->exec.jobs : o->c.max_inflight);
+	subscribe_session_config(&o->spec, sc);
+}
+
 int main(int argc, char **argv)
 {
 	static sub_opts o;
@@ -549,13 +560,7 @@ int main(int argc, char **argv)
 
 	mq_session_config sc;
 	mq_client_config cc;
-	common_session_config(&o.c, &sc);
-	/* mqsub publishes nothing: --max-inflight bounds what the broker
-	 * may send it unacknowledged. */
-	if (!o.c.connect.receive_max)
-		sc.receive_max = (uint16_t)(o.exec.enabled && !o.c.max_inflight
-					    ? o.exec.jobs : o.c.max_inflight);
-	subscribe_session_config(&o.spec, &sc);
+	sub_session_config(&o, &sc);
 	common_client_config(&o.c, &cc);
 	mq_session_events ev = { .ctx = &a, .message = on_message,
 				 .subscribed = on_subscribed,

@@ -364,6 +364,19 @@ wait_subscribed() {
 	done
 }
 
+# rsub_bg OUTFILE [ARGS...]: sub_bg with mosquitto_sub, the reference peer.
+rsub_bg() {
+	SUB_CMD=mosquitto_sub sub_bg "$@"
+}
+
+# sub_done TIMEOUT [STATUS]: the background subscriber ($SUB_PID, output in
+# $T/out) ends with STATUS (0) within TIMEOUT seconds.
+sub_done() {
+	local want=${2:-0}
+	wait_pid "$SUB_PID" "$1" || fail "subscriber still running after $1 s; got $(wc -l < "$T/out" 2>/dev/null) lines: $(head -c 300 "$T/out" 2>/dev/null)"
+	[ "$WAIT_STATUS" -eq "$want" ] || fail "subscriber exit $WAIT_STATUS, want $want; stderr: $(cat "$T/out.err" 2>/dev/null)"
+}
+
 # wait_end FILE PID: after an "end" message was published behind the ones
 # a test expects, wait (20 s) until FILE, the output of subscriber PID,
 # shows it (a line "end" or "TOPIC end"); then stop PID and drop that line.

@@ -14,17 +14,6 @@ teardown() {
 	common_teardown
 }
 
-# rsub_bg OUT ARGS...: background mosquitto_sub, waited until subscribed.
-rsub_bg() {
-	SUB_CMD=mosquitto_sub sub_bg "$@"
-}
-
-# sub_done TIMEOUT: the background subscriber ends with status 0 within TIMEOUT.
-sub_done() {
-	wait_pid "$SUB_PID" "$1" || fail "subscriber still running after $1 s; got $(wc -l < "$T/out") lines"
-	[ "$WAIT_STATUS" -eq 0 ] || fail "subscriber exit $WAIT_STATUS: $(cat "$T/out.err")"
-}
-
 @test "-m: one message, payload byte-exact" {
 	rsub_bg "$T/out" -t p/m -C 1 -F '%t|%l|%p'
 	run --separate-stderr pub -t p/m -m 'héllo  wörld, two  spaces'

@@ -14,16 +14,6 @@ teardown() {
 	common_teardown
 }
 
-rsub_bg() {
-	SUB_CMD=mosquitto_sub sub_bg "$@"
-}
-
-# sub_done TIMEOUT: the reference subscriber ends with status 0 in time.
-sub_done() {
-	wait_pid "$SUB_PID" "$1" || fail "subscriber still running after $1 s; got $(wc -l < "$T/out") lines"
-	[ "$WAIT_STATUS" -eq 0 ] || fail "subscriber exit $WAIT_STATUS: $(cat "$T/out.err")"
-}
-
 @test "--topic-lines: 3,000 lines over 100 topics, one connection, every topic and payload byte-exact (QoS 0, 1, 2)" {
 	local q
 	# mosquitto drops QoS 1/2 messages queued past 1000 for a subscriber

@@ -77,7 +77,6 @@ recorded_done() {
 }
 
 @test "--json: fields a line leaves out come from -t, -q, -r and the property options" {
-	rsub_bg() { SUB_CMD=mosquitto_sub sub_bg "$@"; }
 	rsub_bg "$T/out" -t 'jd/#' -q 2 -C 3 -V 5 -F '%t %q %r %p ct=%C up=%P'
 	printf '%s\n' '{"payload":"one"}' \
 		'{"topic":"jd/other","qos":0,"retain":false,"payload":"two"}' \
@@ -161,8 +160,11 @@ jd/other 0 0 two ct=text/plain up=k:cmd
 	# 3 s recorded, at 3x: never before 1 s (a lower bound: it cannot
 	# be early), and not stalled either
 	(( t1 - t0 >= 1000 && t1 - t0 < 8000 )) || fail "took $(( t1 - t0 )) ms"
+	# arrival times at the subscriber: recorded 1.5 s apart, so 0.5 s
+	# gaps at 3x; one arrival held up by a busy machine shortens the gap
+	# after it, never the span from first to last
 	awk 'NR == 1 { a = $2 } NR == 2 { b = $2 } NR == 3 { c = $2 }
-	     END { if (b - a < 0.49 || c - b < 0.49) { print "gaps " b - a, c - b; exit 1 } }' "$T/out" ||
+	     END { if (b - a < 0.4 || c - b < 0.4 || c - a < 0.98) { print "gaps " b - a, c - b; exit 1 } }' "$T/out" ||
 		fail "spacing: $(cat "$T/out")"
 	sub_bg "$T/out2" -t 'jr/a' -C 3
 	t0=$(now_ms)

@@ -13,13 +13,6 @@ teardown() {
 	common_teardown
 }
 
-# sub_done TIMEOUT [STATUS]: the background mqsub ends with STATUS (0) in time.
-sub_done() {
-	local want=${2:-0}
-	wait_pid "$SUB_PID" "$1" || fail "mqsub still running after $1 s; output: $(cat "$T/out")"
-	[ "$WAIT_STATUS" -eq "$want" ] || fail "mqsub exit $WAIT_STATUS, want $want; stderr: $(cat "$T/out.err")"
-}
-
 @test "payload printed one per line, byte-exact" {
 	sub_bg "$T/out" -t s/a -C 2
 	rpub -t s/a -m 'hello  wörld'

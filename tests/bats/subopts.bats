@@ -16,13 +16,6 @@ teardown() {
 	common_teardown
 }
 
-# sub_done TIMEOUT [STATUS]: the background mqsub ends with STATUS (0) in time.
-sub_done() {
-	local want=${2:-0}
-	wait_pid "$SUB_PID" "$1" || fail "mqsub still running after $1 s; output: $(cat "$T/out")"
-	[ "$WAIT_STATUS" -eq "$want" ] || fail "mqsub exit $WAIT_STATUS, want $want; stderr: $(cat "$T/out.err")"
-}
-
 # ---- subscription options ---------------------------------------------------
 
 @test "-d shows the options byte and subscription identifier of the SUBSCRIBE" {
