@@ -72,6 +72,18 @@ static long publish_write(mq_session *s, enum enc e, uint8_t *dst, size_t cap,
 	return mq_encode(dst, cap, s->cfg.version, &w);
 }
 
+/* p's head only, announcing its payload (borrowed: it is sent from
+ * where it lies). */
+static long publish_head(mq_session *s, enum enc e, uint8_t *dst, size_t cap,
+			 const mq_publish *p, uint16_t alias, bool known)
+{
+	mq_publish h = *p;
+	h.payload = (mq_bytes){ NULL, 0 };
+	long n = publish_write(s, e, dst, cap, &h, alias, known);
+	return n < 0 ? n : mq_publish_head_resize(dst, (size_t)n, cap,
+						  (long long)p->payload.len);
+}
+
 static void publish_trace(mq_session *s, const mq_publish *p, uint16_t alias,
 			  bool known)
 {
@@ -82,21 +94,26 @@ static void publish_trace(mq_session *s, const mq_publish *p, uint16_t alias,
 }
 
 /* Write p onto the output as it goes on this connection; len: its size
- * without an alias. */
+ * without an alias; b: its payload when borrowed, else NULL. */
 static int queue_publish(mq_session *s, enum enc e, const mq_publish *p,
-			 size_t len, uint16_t alias, bool known)
+			 size_t len, uint16_t alias, bool known,
+			 const mq_borrowed *b)
 {
 	long n = alias ? publish_size(s, e, p, alias, known) : (long)len;
 	uint8_t *dst;
 
 	if (n <= 0)
 		return n == 0 ? -MQ_E_PACKET_TOO_LARGE : (int)n;
-	if (!(dst = sess_out_reserve(s, (size_t)n)))
+	size_t cap = (size_t)n - (b ? b->len : 0);
+	if (!(dst = sess_out_reserve(s, cap)) || (b && sess_splice_room(s) < 0))
 		return -MQ_E_NOMEM;
-	n = publish_write(s, e, dst, (size_t)n, p, alias, known);
+	n = b ? publish_head(s, e, dst, cap, p, alias, known)
+	      : publish_write(s, e, dst, cap, p, alias, known);
 	if (n < 0)
 		return (int)n;
 	s->out_len += (size_t)n;
+	if (b)
+		sess_splice_push(s, b);   /* room made above */
 	publish_trace(s, p, alias, known);
 	return 0;
 }
@@ -105,7 +122,7 @@ static int queue_publish(mq_session *s, enum enc e, const mq_publish *p,
  * connection) into the next slot, then onto the output: a copy of the
  * slot, or the aliased form. */
 static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
-			uint16_t alias, bool known)
+			uint16_t alias, bool known, const mq_borrowed *b)
 {
 	int rc = sess_ring_alloc(s);
 
@@ -113,13 +130,16 @@ static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
 		return rc;
 	size_t pos = (s->slot_head + s->slot_count) % s->slot_cap;
 	mq_slot *slot = &s->slots[pos];
-	if (sess_slot_reserve(slot, len) < 0 || !sess_out_reserve(s, len))
+	size_t head = len - (b ? b->len : 0);   /* what the slot holds */
+	if (sess_slot_reserve(slot, head) < 0 || !sess_out_reserve(s, head) ||
+	    (b && sess_splice_room(s) < 0))
 		return -MQ_E_NOMEM;
 	uint16_t id = sess_id_alloc(s);
 	if (!id)
 		return -MQ_E_INFLIGHT_FULL;
 	p->packet_id = id;
-	long n = publish_write(s, e, slot->buf, slot->cap, p, 0, false);
+	long n = b ? publish_head(s, e, slot->buf, slot->cap, p, 0, false)
+		   : publish_write(s, e, slot->buf, slot->cap, p, 0, false);
 	if (n < 0) {
 		sess_bit_clear(s->ids_out, id);
 		return (int)n;
@@ -130,14 +150,17 @@ static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
 	slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
 	slot->sent = true;
 	slot->len = (size_t)n;
+	slot->body = b ? *b : (mq_borrowed){ 0 };
 	s->id_slot[id] = (uint16_t)pos;
 	s->slot_count++;
 	s->live++;
 	s->changes++;
 	if (alias)
-		return queue_publish(s, e, p, len, alias, known);
+		return queue_publish(s, e, p, len, alias, known, b);
 	memcpy(s->out + s->out_len, slot->buf, slot->len);
 	s->out_len += slot->len;
+	if (b)
+		sess_splice_push(s, b);   /* room made above */
 	publish_trace(s, p, 0, false);
 	return 0;
 }
@@ -192,10 +215,16 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 		return len;
 	bool known = false;
 	uint16_t alias = s->aliases ? mq_alias_get(s->aliases, p.topic, &known) : 0;
+	mq_borrowed b, *bp = NULL;
+	if (m->payload_stable && m->payload.len >= MQ_BORROW_MIN) {
+		b = (mq_borrowed){ m->payload.ptr, m->payload.len, m->payload_in_file,
+				   m->payload_fd, m->payload_off };
+		bp = &b;
+	}
 	if (m->qos)
-		rc = publish_slot(s, e, &p, (size_t)len, alias, known);
+		rc = publish_slot(s, e, &p, (size_t)len, alias, known, bp);
 	else
-		rc = queue_publish(s, e, &p, (size_t)len, alias, known);
+		rc = queue_publish(s, e, &p, (size_t)len, alias, known, bp);
 	if (rc < 0)
 		return rc;
 	return (long long)s->next_tag++;
