@@ -145,7 +145,9 @@ long mq_publish_head_resize(uint8_t *buf, size_t n, size_t cap, long long delta)
 	if (vlen <= 0)
 		return -MQ_E_MALFORMED;
 	long long nrl = (long long)rl + delta;
-	if (nrl < (long long)(n - 1 - (size_t)vlen) || nrl > MQ_MAX_REMAINING_LENGTH)
+	if (nrl < (long long)(n - 1 - (size_t)vlen))
+		return -MQ_E_MALFORMED;   /* a payload shorter than none */
+	if (nrl > MQ_MAX_REMAINING_LENGTH)
 		return -MQ_E_PACKET_TOO_LARGE;
 	uint8_t v[4];
 	int nvlen = mq_varint_put(v, sizeof v, (uint32_t)nrl);
