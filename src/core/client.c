@@ -294,6 +294,10 @@ static int flush_output(mq_client *c)
 			return (int)n;
 		}
 		mq_session_written(&c->session, (size_t)n, mq_now_ms());
+		/* closing behind a large message: give up only when the
+		 * broker stops taking bytes, not while it takes them */
+		if (c->session.state == MQ_S_CLOSING)
+			c->close_deadline = mq_now_ms() + LINGER_MS;
 	}
 }
 
