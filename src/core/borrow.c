@@ -9,11 +9,6 @@
 
 #include "session_internal.h"
 
-mq_splice *sess_splice_now(const mq_session *s)
-{
-	return s->splice_count ? &s->splices[s->splice_head] : NULL;
-}
-
 int sess_splice_room(mq_session *s)
 {
 	if (s->splice_head + s->splice_count == s->splice_cap && s->splice_head) {

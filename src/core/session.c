@@ -373,8 +373,7 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	s->acked++;
 	if (reason < 0x80 && slot->len + slot->body.len > s->max_acked_len)
 		s->max_acked_len = slot->len + slot->body.len;
-	slot->tag = 0;
-	slot->body = (mq_borrowed){ 0 };
+	slot->tag = 0;   /* body is set again when the slot is taken */
 	slot->stage = STAGE_FREE;
 	slot->sent = false;
 	s->live--;
@@ -869,7 +868,8 @@ int mq_session_restore(mq_session *s, const mq_stored_slot *m)
 	if (sess_slot_reserve(slot, m->packet.len) < 0)
 		return -MQ_E_NOMEM;
 	memcpy(slot->buf, m->packet.ptr, m->packet.len);
-	slot->body = (mq_borrowed){ 0 };
+	slot->body.ptr = NULL;
+	slot->body.len = 0;
 	slot->buf[0] |= PUBLISH_DUP;   /* it may have reached the broker */
 	slot->len = m->packet.len;
 	slot->tag = s->next_tag++;

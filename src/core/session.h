@@ -130,7 +130,7 @@ typedef struct mq_slot {
 	bool sent;                  /* written on the current link */
 	uint8_t *buf;               /* encoded PUBLISH (its head only when */
 	size_t len, cap;            /* the payload is borrowed) */
-	mq_borrowed body;           /* the borrowed payload, or ptr NULL */
+	mq_borrowed body;           /* the borrowed payload, or ptr NULL, len 0 */
 } mq_slot;
 
 /* A borrowed payload on the output: sent when the bytes before `at` in

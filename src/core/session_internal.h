@@ -36,8 +36,11 @@ int sess_splice_room(mq_session *s);
 int sess_splice_push(mq_session *s, const mq_borrowed *b);
 /* Drop every splice (the link is gone). */
 void sess_splice_clear(mq_session *s);
-/* The splice the output has reached, or NULL. */
-mq_splice *sess_splice_now(const mq_session *s);
+/* The next splice of the output, or NULL. */
+static inline mq_splice *sess_splice_now(const mq_session *s)
+{
+	return s->splice_count ? &s->splices[s->splice_head] : NULL;
+}
 /* The output buffer's unread bytes moved to its front, splices with them. */
 void sess_out_rebase(mq_session *s);
 /* Copy a slot's PUBLISH onto the output (its head, and its borrowed
