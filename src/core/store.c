@@ -71,7 +71,8 @@ static void encode_state(growbuf *b, const mq_session *s)
 		put_u16(b, m.packet_id);
 		put_u32(b, (uint32_t)(m.packet.len + m.body.len));
 		put(b, m.packet.ptr, m.packet.len);
-		put(b, m.body.ptr, m.body.len);   /* a borrowed payload */
+		if (m.body.len)   /* a borrowed payload */
+			put(b, m.body.ptr, m.body.len);
 	}
 	for (uint32_t id = 1; id <= 65535; id++)
 		in += (s->ids_in_qos2[id >> 3] >> (id & 7)) & 1u;
