@@ -199,6 +199,37 @@ static void test_resend(uint8_t v, uint8_t qos)
 	mq_session_free(&s);
 }
 
+/* Two borrowed messages with a copied one between them, re-sent in
+ * order after a lost link: the splices keep their places. */
+static void test_many(uint8_t v)
+{
+	mq_session s;
+	mq_message m = big(1, true), small = big(1, false);
+
+	small.payload.len = 10;
+	start(&s, v);
+	CHECK(mq_session_publish(&s, &m, 0) > 0);
+	CHECK_EQ(drain(&s), 1);                  /* below the high water again */
+	CHECK(mq_session_publish(&s, &small, 0) > 0);
+	CHECK(mq_session_publish(&s, &m, 0) > 0);
+	CHECK_EQ(drain(&s), 2);
+	CHECK_EQ(chunks, 2);                     /* small + head, payload */
+	mq_session_link_lost(&s);
+	up(&s, true);
+	CHECK_EQ(drain(&s), 3);
+	CHECK(is_big(&pk[0], 1, true) && is_big(&pk[2], 1, true));
+	CHECK(pk[1].u.publish.payload.len == 10 && pk[1].u.publish.dup);
+	CHECK_EQ(chunks, 4);                     /* head, payload, small + head, payload */
+	CHECK_EQ(borrowed_chunks, 2);
+	for (int i = 0; i < 3; i++) {
+		mq_packet a = { .type = MQ_PUBACK };
+		a.u.ack.packet_id = pk[i].u.publish.packet_id;
+		CHECK_EQ(feed(&s, &a), 0);
+	}
+	CHECK_EQ(delivered, 3);
+	mq_session_free(&s);
+}
+
 /* A 5.0 message in flight, the broker then refusing 5.0: re-encoded for
  * 3.1.1, its properties gone, its payload still borrowed. */
 static void test_fallback(void)
@@ -249,6 +280,7 @@ int main(void)
 		test_copied(versions[i]);
 		test_resend(versions[i], 1);
 		test_resend(versions[i], 2);
+		test_many(versions[i]);
 	}
 	test_fallback();
 	test_head_resize();
