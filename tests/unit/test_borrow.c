@@ -184,6 +184,7 @@ static void test_resend(uint8_t v, uint8_t qos)
 	CHECK_EQ(drain(&s), 1);
 	CHECK(is_big(&pk[0], qos, true));
 	CHECK_EQ(borrowed_chunks, 1);
+	CHECK_EQ(traced, 2);                     /* the re-send traced whole too */
 	uint16_t id = pk[0].u.publish.packet_id;
 	mq_packet a = { .type = qos == 1 ? MQ_PUBACK : MQ_PUBREC };
 	a.u.ack.packet_id = id;
