@@ -29,6 +29,16 @@ MBEDTLS_LIBS := -l:libmbedtls.a -l:libmbedx509.a -l:libmbedcrypto.a
 # inih (config files) is linked statically too.
 INIH_LIBS := -l:libinih.a
 LDLIBS  += $(INIH_LIBS) $(MBEDTLS_LIBS)
+# STATIC=1 links libc statically too (-static; STATIC=pie: -static-pie,
+# which keeps address randomisation): no dynamic loader at start-up.
+# Host names still resolve through glibc's NSS (README: Benchmark).
+ifeq ($(STATIC),1)
+LINK_MODE := -static
+else ifeq ($(STATIC),pie)
+LINK_MODE := -static-pie
+else ifneq ($(STATIC),)
+$(error STATIC must be 1 or pie, not '$(STATIC)')
+endif
 # User CFLAGS are appended, not replaced.
 ALL_CFLAGS = $(BASE_CFLAGS) -Isrc/core $(CFLAGS)
 
@@ -54,9 +64,14 @@ $(B)/libmqcli.a: $(CLI_LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/bin/%: $(B)/obj/cli/%.o $(B)/libmqcli.a $(B)/libmq.a
+# Relink when STATIC changes.
+$(B)/link-mode: FORCE
+	@mkdir -p $(B)
+	@echo '$(LINK_MODE)' | cmp -s - $@ || echo '$(LINK_MODE)' > $@
+
+$(B)/bin/%: $(B)/obj/cli/%.o $(B)/libmqcli.a $(B)/libmq.a $(B)/link-mode
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LINK_MODE) $(LDFLAGS) -o $@ $(filter-out $(B)/link-mode,$^) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libmqcli.a $(B)/libmq.a
 	@mkdir -p $(dir $@)
@@ -67,7 +82,7 @@ unit: $(UNIT_BIN)
 # The sanitizer build lives in its own tree.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 san:
-	$(MAKE) --no-print-directory B=build-san OPT=-O1 CFLAGS="$(SAN_FLAGS) $(CFLAGS)" LDFLAGS="$(SAN_FLAGS) $(LDFLAGS)" all unit
+	$(MAKE) --no-print-directory B=build-san STATIC= OPT=-O1 CFLAGS="$(SAN_FLAGS) $(CFLAGS)" LDFLAGS="$(SAN_FLAGS) $(LDFLAGS)" all unit
 
 check:
 	@tools/ensure-deps
@@ -117,4 +132,4 @@ fuzz:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all unit san check check-interop demo bench fuzz install uninstall clean
+.PHONY: all unit san check check-interop demo bench fuzz install uninstall clean FORCE

@@ -53,6 +53,7 @@ typedef struct sub_app {
 	bool refused;
 	uint64_t quiet_until;        /* --retained-only: end at this instant */
 	bool lower_qos_told;         /* -v/-d: a SUBACK granted less, said once */
+	bool screening;              /* -T -R --retained-only --remove-retained --exec */
 	sub_clear clear;             /* --remove-retained */
 	int clear_err;               /* why clearing stopped, or 0 */
 	sub_exec x;                  /* --exec */
@@ -340,31 +341,48 @@ static int output_stopped(const sub_app *a)
 	return a->out.error || a->out.interrupted ? -MQ_E_APP_FAILED : -MQ_E_APP_STOP;
 }
 
+/* The options that look at a message before it is printed: true when
+ * one of them took it (its result in *rc), false to print it. */
+static bool screened(sub_app *a, const mq_publish *p, int *rc)
+{
+	const sub_opts *o = a->o;
+	*rc = 0;
+	if (o->retained_only && !p->retain) {
+		a->finished = true;
+		*rc = -MQ_E_APP_STOP;
+		return true;
+	}
+	if (o->retained_only)
+		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
+	if (filtered_out(o, p))
+		return true;
+	if (o->spec.remove_retained && p->retain && p->payload.len &&
+	    (a->clear_err = sub_clear_add(&a->clear, p->topic)) < 0) {
+		*rc = a->clear_err;
+		return true;
+	}
+	if (o->no_retained && p->retain)
+		return true;
+	if (o->exec.enabled) {
+		*rc = sub_exec_message(&a->x, p);
+		return true;
+	}
+	return false;
+}
+
 /* Returning -MQ_E_APP_STOP leaves the message unacknowledged, so with a
  * kept session the broker delivers it to the next run. */
 static int on_message(void *ctx, const mq_publish *p)
 {
 	sub_app *a = ctx;
 	const sub_opts *o = a->o;
+	int rc;
 	if (output_over(a))
 		return output_stopped(a);
 	if (a->finished || o->nsubs == 0)   /* -U alone: print nothing */
 		return -MQ_E_APP_STOP;
-	if (o->retained_only && !p->retain) {
-		a->finished = true;
-		return -MQ_E_APP_STOP;
-	}
-	if (o->retained_only)
-		a->quiet_until = mq_now_ms() + RETAINED_QUIET_MS;
-	if (filtered_out(o, p))
-		return 0;
-	if (o->spec.remove_retained && p->retain && p->payload.len &&
-	    (a->clear_err = sub_clear_add(&a->clear, p->topic)) < 0)
-		return a->clear_err;
-	if (o->no_retained && p->retain)
-		return 0;
-	if (o->exec.enabled)
-		return sub_exec_message(&a->x, p);
+	if (a->screening && screened(a, p, &rc))
+		return rc;
 	if (print_message(a, p) < 0)
 		return output_stopped(a);
 	a->received++;
@@ -525,6 +543,8 @@ int main(int argc, char **argv)
 	static sub_app a;
 	a.base = (tool_base){ "mqsub", o.c.version, o.c.debug };
 	a.o = &o;
+	a.screening = o.retained_only || o.nfilter_out || o.spec.remove_retained ||
+		      o.no_retained || o.exec.enabled;
 	outbuf_init(&a.out, STDOUT_FILENO);
 
 	mq_session_config sc;

@@ -1,6 +1,8 @@
 /* run.c - signals, debug output and exit codes shared by both tools. */
+#define _GNU_SOURCE   /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,11 +29,26 @@ static void on_stop_signal(int sig)
 	errno = saved;
 }
 
+/* Which of descriptors 0-2 are closed, as a mask: one poll() (POLLNVAL
+ * marks a closed one) rather than three fcntl(); fcntl if poll fails. */
+static int closed_std_fds(void)
+{
+	struct pollfd p[3] = { { .fd = 0 }, { .fd = 1 }, { .fd = 2 } };
+	int closed = 0;
+	bool polled = poll(p, 3, 0) >= 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		if (polled ? (p[fd].revents & POLLNVAL) != 0
+			   : fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			closed |= 1 << fd;
+	}
+	return closed;
+}
+
 int run_open_std_fds(void)
 {
-	int closed = 0;
+	int closed = closed_std_fds();
 	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		if (!(closed & (1 << fd)))
 			continue;
 		int nul = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 		if (nul != fd) {   /* the lowest free fd is this one */
@@ -39,19 +56,14 @@ int run_open_std_fds(void)
 				close(nul);
 			return -1;
 		}
-		closed |= 1 << fd;
 	}
 	return closed;
 }
 
 int run_install_signals(mq_client_config *cc)
 {
-	if (pipe(stop_pipe) < 0)
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
-		fcntl(stop_pipe[i], F_SETFL, O_NONBLOCK);
-	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;

@@ -357,13 +357,14 @@ static void link_up_notice(mq_client *c)
 /* Decode and handle every whole packet buffered in the reader.  After
  * the app refused a message (-MQ_E_APP_STOP) the rest are still handled:
  * it refuses further messages too, but acknowledgements of what it
- * published must not wait in the buffer for more bytes to come. */
-static int handle_packets(mq_client *c)
+ * published must not wait in the buffer for more bytes to come.  now:
+ * when their bytes were read. */
+static int handle_packets(mq_client *c, uint64_t now)
 {
 	mq_packet pkt;
 	int r, stop = 0;
 	while ((r = mq_reader_next(&c->reader, &pkt)) == 1) {
-		int rc = mq_session_handle(&c->session, &pkt, mq_now_ms());
+		int rc = mq_session_handle(&c->session, &pkt, now);
 		if (rc == -MQ_E_APP_STOP) {
 			stop = rc;
 			continue;
@@ -417,8 +418,9 @@ static int read_input(mq_client *c)
 			c->first_len += k;
 		}
 		mq_reader_commit(&c->reader, (size_t)n);
-		mq_session_read(&c->session, mq_now_ms());
-		int rc = handle_packets(c);
+		uint64_t now = mq_now_ms();   /* one read: its packets came at once */
+		mq_session_read(&c->session, now);
+		int rc = handle_packets(c, now);
 		if (rc == -MQ_E_APP_STOP)
 			return 0;   /* the app has all it wants: finish cleanly */
 		if (rc < 0)

@@ -44,40 +44,11 @@ int mq_varint_get(const uint8_t *buf, size_t len, uint32_t *value)
 	return -MQ_E_REMLEN_TOO_LONG;
 }
 
-/* Smallest frame an incomplete header can still announce: i bytes are
- * present, the last i - 1 of them length bytes with the continuation bit
- * set; a further final length byte must then be at least 1. */
-static uint64_t least_frame(size_t i, uint32_t partial, uint32_t mul)
-{
-	return (uint64_t)i + 1 + partial + (i > 1 ? mul : 0);
-}
-
-/* MQTT 5.0 §2.1.4 / §2.2.3: header byte, then the remaining length. */
+/* MQTT 5.0 §2.1.4 / §2.2.3: header byte, then the remaining length
+ * (mq_frame_head() in codec_internal.h does the work). */
 long mq_frame_length(const uint8_t *buf, size_t len, uint32_t max_packet)
 {
-	uint64_t limit = max_packet ? max_packet
-		: (uint64_t)MQ_MAX_REMAINING_LENGTH + MQ_MAX_FIXED_HEADER;
-	uint32_t v = 0, mul = 1;
-	size_t i;
+	uint32_t rem;
 
-	if (len == 0)
-		return 0;
-	for (i = 1; i <= 4; i++) {
-		uint8_t b;
-
-		if (i >= len)
-			return least_frame(i, v, mul) > limit
-				? -MQ_E_PACKET_TOO_LARGE : 0;
-		b = buf[i];
-		v += (uint32_t)(b & 0x7F) * mul;
-		if (!(b & 0x80)) {
-			if (i > 1 && b == 0)
-				return -MQ_E_REMLEN_NOT_MINIMAL;
-			if ((uint64_t)i + 1 + v > limit)
-				return -MQ_E_PACKET_TOO_LARGE;
-			return (long)(i + 1 + v);
-		}
-		mul *= 128;
-	}
-	return -MQ_E_REMLEN_TOO_LONG;
+	return mq_frame_head(buf, len, max_packet, &rem);
 }

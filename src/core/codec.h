@@ -238,7 +238,10 @@ long mq_encode(uint8_t *buf, size_t cap, uint8_t version, const mq_packet *p);
  * flags, every length, UTF-8 strings (§1.5.4: well-formed, no NUL, no
  * surrogates), topic names in PUBLISH, filters in (UN)SUBSCRIBE, reason
  * codes, property ids allowed for that packet type, repeated properties,
- * property value ranges.  The views in *out point into buf. */
+ * property value ranges.  The views in *out point into buf.  A PUBLISH
+ * sets (or empties) only the fields a PUBLISH can carry (5.0 §3.3.2.3);
+ * the property fields of other packet types, and sub_ids past
+ * sub_id_count, keep whatever *out held. */
 long mq_decode(const uint8_t *buf, size_t len, uint8_t version,
 	       uint32_t max_packet, mq_packet *out);
 

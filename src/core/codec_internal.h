@@ -105,6 +105,50 @@ static inline mq_cur mq_cur_take(mq_cur *c, size_t n)
 	return sub;
 }
 
+/* ---- framing ------------------------------------------------------------ */
+
+/* Smallest frame an incomplete header can still announce: i bytes are
+ * present, the last i - 1 of them length bytes with the continuation bit
+ * set; a further final length byte must then be at least 1. */
+static inline uint64_t mq_least_frame(size_t i, uint32_t partial, uint32_t mul)
+{
+	return (uint64_t)i + 1 + partial + (i > 1 ? mul : 0);
+}
+
+/* mq_frame_length(), and *rem the Remaining Length when the header is
+ * complete (the body then starts at frame - rem): the decoder reads the
+ * header once.  MQTT 5.0 §2.1.4 / §2.2.3, §1.5.5 [MQTT-1.5.5-1]. */
+static inline long mq_frame_head(const uint8_t *buf, size_t len,
+				 uint32_t max_packet, uint32_t *rem)
+{
+	uint64_t limit = max_packet ? max_packet
+		: (uint64_t)MQ_MAX_REMAINING_LENGTH + MQ_MAX_FIXED_HEADER;
+	uint32_t v = 0, mul = 1;
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 1; i <= 4; i++) {
+		uint8_t b;
+
+		if (i >= len)
+			return mq_least_frame(i, v, mul) > limit
+				? -MQ_E_PACKET_TOO_LARGE : 0;
+		b = buf[i];
+		v += (uint32_t)(b & 0x7F) * mul;
+		if (!(b & 0x80)) {
+			if (i > 1 && b == 0)
+				return -MQ_E_REMLEN_NOT_MINIMAL;
+			if ((uint64_t)i + 1 + v > limit)
+				return -MQ_E_PACKET_TOO_LARGE;
+			*rem = v;
+			return (long)(i + 1 + v);
+		}
+		mul *= 128;
+	}
+	return -MQ_E_REMLEN_TOO_LONG;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 typedef struct mq_wr {

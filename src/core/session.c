@@ -815,13 +815,14 @@ uint64_t mq_session_deadline(const mq_session *s)
 
 int mq_session_tick(mq_session *s, uint64_t now_ms)
 {
-	mq_packet p = { .type = MQ_PINGREQ };
 	int rc;
 
 	if (now_ms < mq_session_deadline(s))
 		return 0;
 	if (s->ping_outstanding)
 		return -MQ_E_KEEPALIVE;
+	/* built only when due: the tick runs once per read batch */
+	mq_packet p = { .type = MQ_PINGREQ };
 	rc = sess_queue_packet(s, &p);
 	if (rc < 0)
 		return rc;

@@ -31,35 +31,41 @@ static size_t utf8_seq(const uint8_t *s, size_t left)
 	return n;
 }
 
-#define ONES  0x0101010101010101u
-#define HIGHS 0x8080808080808080u
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define LOW7  UINT64_C(0x7F7F7F7F7F7F7F7F)
 
-/* Does the word hold byte b?  (Exact as a yes/no: a zero byte of w ^ b.) */
-static bool word_has(uint64_t w, uint8_t b)
+/* Is every byte of w ASCII but NUL, and for a topic neither '+' nor '#'?
+ * Exact per byte, no carries: the low seven bits m of a byte plus 0x7F
+ * set its high bit iff m != 0; '+' (0x2B) and '#' (0x23) are the only
+ * bytes that clearing bit 3 turns into 0x23. */
+static inline bool word_plain(uint64_t w, bool topic)
 {
-	uint64_t x = w ^ (ONES * b);
-	return ((x - ONES) & ~x & HIGHS) != 0;
+	uint64_t m = w & LOW7, ok = (m + LOW7) & ~w;
+
+	if (topic)
+		ok &= ((m & ~(ONES * 0x08)) ^ (ONES * 0x23)) + LOW7;
+	return (ok & HIGHS) == HIGHS;
 }
 
-/* MQTT 5.0 §1.5.4, 3.1.1 §1.5.3 [MQTT-1.5.4-1..2], and for a topic name
- * no wildcard (§4.7.3), in one pass: plain ASCII, the common case, eight
- * bytes at a time.  Bad UTF-8 anywhere wins over a wildcard. */
-static int text_check(const uint8_t *s, size_t len, bool topic)
+static inline uint64_t word_at(const uint8_t *s)
 {
-	size_t i = 0;
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return w;
+}
+
+/* text_check() from byte i on, one character at a time (a plain word
+ * still goes in one step); for what the word path cannot settle. */
+static int text_check_slow(const uint8_t *s, size_t len, size_t i, bool topic)
+{
 	bool wildcard = false;
 
-	if (len > 65535)
-		return -MQ_E_BAD_UTF8;
 	while (i < len) {
-		if (len - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & HIGHS) && !word_has(w, 0) &&
-			    !(topic && (word_has(w, '+') || word_has(w, '#')))) {
-				i += 8;
-				continue;
-			}
+		if (len - i >= 8 && word_plain(word_at(s + i), topic)) {
+			i += 8;
+			continue;
 		}
 		if (s[i] - 1u < 0x7Fu) {   /* ASCII but NUL */
 			wildcard |= topic && (s[i] == '+' || s[i] == '#');
@@ -73,6 +79,28 @@ static int text_check(const uint8_t *s, size_t len, bool topic)
 		i += n;
 	}
 	return wildcard ? -MQ_E_BAD_TOPIC : 0;
+}
+
+/* MQTT 5.0 §1.5.4, 3.1.1 §1.5.3 [MQTT-1.5.4-1..2], and for a topic name
+ * no wildcard (§4.7.3), in one pass.  Plain ASCII, the common case, goes
+ * eight bytes at a time, the last (partial) word as the eight bytes that
+ * end the string, overlapping ones already seen.  Anything else, from the
+ * first word that is not plain, goes to text_check_slow().  Bad UTF-8
+ * anywhere wins over a wildcard. */
+static inline int text_check(const uint8_t *s, size_t len, bool topic)
+{
+	size_t i = 0;
+
+	if (len > 65535)
+		return -MQ_E_BAD_UTF8;
+	while (len - i >= 8) {
+		if (!word_plain(word_at(s + i), topic))
+			return text_check_slow(s, len, i, topic);
+		i += 8;
+	}
+	if (i == len || (len >= 8 && word_plain(word_at(s + len - 8), topic)))
+		return 0;
+	return text_check_slow(s, len, i, topic);
 }
 
 int mq_utf8_check(const uint8_t *s, size_t len)

@@ -1,5 +1,6 @@
 /* transport_tcp.c - plain TCP under the transport vtable. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -125,6 +126,36 @@ static int wait_connected(int fd, long long deadline)
 	}
 }
 
+/* A numeric address (dotted quad or IPv6, no scope) and a decimal port
+ * into *ss: no getaddrinfo(), so no NSS, nscd probe or netlink dump for
+ * AI_ADDRCONFIG.  family: AF_UNSPEC or the one wanted.  Returns the
+ * address length, or 0 when host or port is not in that form. */
+static socklen_t numeric_addr(const char *host, const char *port, int family,
+			      struct sockaddr_storage *ss)
+{
+	unsigned long p = 0;
+	for (const char *c = port; c && *c; c++) {
+		if (*c < '0' || *c > '9' || (p = p * 10 + (unsigned long)(*c - '0')) > 65535)
+			return 0;
+	}
+	if (!port || !*port)
+		return 0;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (family != AF_INET6 && inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)p);
+		return sizeof *in;
+	}
+	if (family != AF_INET && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		return sizeof *in6;
+	}
+	return 0;
+}
+
 /* -A: bind the socket to a local address of its family.  0 or an errno. */
 static int bind_local(int fd, int family, const char *addr)
 {
@@ -132,6 +163,10 @@ static int bind_local(int fd, int family, const char *addr)
 				  .ai_flags = AI_PASSIVE }, *res = NULL;
 	if (!addr || family == AF_UNIX)
 		return 0;
+	struct sockaddr_storage ss;
+	socklen_t len = numeric_addr(addr, "0", family, &ss);
+	if (len)
+		return bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
 	if (getaddrinfo(addr, NULL, &hints, &res) != 0)
 		return EADDRNOTAVAIL;
 	int err = bind(fd, res->ai_addr, res->ai_addrlen) < 0 ? errno : 0;
@@ -179,6 +214,17 @@ static int connect_failed(mq_transport *t, int err)
 	return err == ETIMEDOUT ? -MQ_E_TIMEOUT : -MQ_E_CONNECT;
 }
 
+/* The last connect's errno as the transport's error. */
+static int connect_errno(mq_transport *t, int err, const char *bind_addr)
+{
+	if (bind_addr && (err == EADDRNOTAVAIL || err == EINVAL || err == EAFNOSUPPORT)) {
+		snprintf(t->err, sizeof t->err, "cannot bind to %.200s: %s", bind_addr,
+			 strerror(err));
+		return -MQ_E_CONNECT;
+	}
+	return connect_failed(t, err);
+}
+
 /* A broker's Unix socket (--unix, unix:// URLs). */
 static int connect_unix(mq_transport *t, const char *path, long long deadline)
 {
@@ -210,6 +256,13 @@ static int connect_host(mq_transport *t, const char *host, const char *port,
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len = numeric_addr(host, port, AF_UNSPEC, &ss);
+	if (len) {   /* an address, not a name: nothing to look up */
+		int fd = connect_addr(ss.ss_family, (struct sockaddr *)&ss, len,
+				      bind_addr, deadline);
+		return fd >= 0 ? connected(t, fd) : connect_errno(t, -fd, bind_addr);
+	}
 	int gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0) {
 		snprintf(t->err, sizeof t->err, "%s",
@@ -229,12 +282,7 @@ static int connect_host(mq_transport *t, const char *host, const char *port,
 			break;
 	}
 	freeaddrinfo(res);
-	if (bind_addr && (err == EADDRNOTAVAIL || err == EINVAL || err == EAFNOSUPPORT)) {
-		snprintf(t->err, sizeof t->err, "cannot bind to %.200s: %s", bind_addr,
-			 strerror(err));
-		return -MQ_E_CONNECT;
-	}
-	return connect_failed(t, err);
+	return connect_errno(t, err, bind_addr);
 }
 
 int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms)

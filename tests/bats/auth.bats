@@ -99,6 +99,13 @@ cmdline_of() {
 	tr '\0' ' ' < "/proc/$1/cmdline"
 }
 
+# psk_wiped PID: PID is mqsub (its topic a/psk in argv) and the PSK is gone.
+psk_wiped() {
+	local c
+	c=$(cmdline_of "$1")
+	[[ $c == *a/psk* && $c != *00112233* ]]
+}
+
 @test "the password is wiped from argv of a running mqsub in every spelling (ps cannot show it)" {
 	local cmdline spelling i=0
 	# Each line: the arguments that carry the password, as a user may write them.
@@ -158,10 +165,9 @@ while True:
 		"$MQSUB" -p "$port" --psk-identity me $spelling -t a/psk 2>/dev/null &
 		pid=$!
 		bg_track "$pid"
-		sleep 0.3
-		cmdline=$(cmdline_of "$pid")
-		[[ $cmdline == *a/psk* ]] || fail "not the mqsub process: $cmdline"
-		[[ $cmdline != *00112233* ]] || fail "'$spelling': PSK visible in /proc/$pid/cmdline: $cmdline"
+		# argv shows the PSK until mqsub has wiped it, early in start-up
+		wait_until 10 psk_wiped "$pid" ||
+			fail "'$spelling': PSK visible in /proc/$pid/cmdline: $(cmdline_of "$pid")"
 		kill "$pid"
 	done
 }

@@ -119,7 +119,7 @@ timed_sub() {
 
 @test "larger than the broker's maximum packet size (MQTT 5): one line, exit 6, nothing sent" {
 	broker_start "max_packet_size 1000000"
-	sub_bg "$T/out" -t big/m -q 1 -N -W 3
+	sub_bg "$T/out" -t big/m -q 1
 	local from
 	from=$(log_lines)
 	run --separate-stderr pub -V 5 -q 1 -t big/m -f "$BIG"
@@ -132,7 +132,8 @@ timed_sub() {
 	tail -n +"$((from + 1))" "$BROKER_LOG" | grep -q 'New client connected' || fail "no client connected in the broker log"
 	! tail -n +"$((from + 1))" "$BROKER_LOG" | grep -q 'Received PUBLISH' ||
 		fail "a PUBLISH reached the broker: $(grep 'Received PUBLISH' "$BROKER_LOG" | tail -n 2)"
-	wait_pid "$SUB_PID" 10 || true
+	rpub -q 1 -t big/m -m end
+	wait_end "$T/out" "$SUB_PID" || fail "the end marker did not arrive"
 	[ ! -s "$T/out" ] || fail "mqsub received $(stat -c %s "$T/out") bytes"
 }
 

@@ -46,9 +46,11 @@ MQTT_RESPONSE_TOPIC=r/t
 MQTT_RETAIN=0
 MQTT_TOPIC=ex/bin"
 	# the password in mqsub's environment is not passed on
+	local from
+	from=$(log_lines)
 	MQTT_PASSWORD=s3cret sub -t ex/pw -C 1 --exec sh -c 'env > "$0/pw.env"' "$T" -- &
 	local pid=$!
-	sleep 0.5
+	wait_subscribed "$from" "$pid" ex/pw || fail "mqsub did not subscribe"
 	pub -t ex/pw -m x
 	wait "$pid"
 	! grep -q s3cret "$T/pw.env" || fail "MQTT_PASSWORD reached the handler"

@@ -86,6 +86,18 @@ wait_pid() {
 	return 0
 }
 
+# wait_until TIMEOUT COMMAND...: run COMMAND every 20 ms until it succeeds;
+# returns 1 if it has not within TIMEOUT seconds.  For waiting on what a
+# process has done, never on how long it might take.
+wait_until() {
+	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
+	shift
+	until "$@"; do
+		(( $(date +%s%N) / 1000000 < end )) || return 1
+		sleep 0.02
+	done
+}
+
 # now_ms: wall clock in milliseconds.
 now_ms() {
 	echo $(( $(date +%s%N) / 1000000 ))
@@ -350,6 +362,22 @@ wait_subscribed() {
 		fi
 		sleep 0.02
 	done
+}
+
+# wait_end FILE PID: after an "end" message was published behind the ones
+# a test expects, wait (20 s) until FILE, the output of subscriber PID,
+# shows it (a line "end" or "TOPIC end"); then stop PID and drop that line.
+# Whatever the broker took before "end" has reached FILE by then: a test
+# need not guess how long a subscriber with -W should listen.
+wait_end() {
+	local f=$1 pid=$2
+	if ! wait_until 20 grep -qE '(^| )end$' "$f"; then
+		echo "wait_end: no end in $f: $(head -c 300 "$f")" >&2
+		return 1
+	fi
+	kill "$pid" 2>/dev/null || true
+	wait_pid "$pid" 5 || true
+	sed -i -E '/(^| )end$/d' "$f"
 }
 
 # sub_bg OUTFILE [ARGS...]: start a background subscriber against the test

@@ -47,11 +47,12 @@ sub_done() {
 
 @test "--topic-lines: a bad line stops the run with exit 2; nothing after it is sent" {
 	printf 'tl/a\tone\ntl/b\ttwo\nno separator here\ntl/c\tfour\n' > "$T/in"
-	rsub_bg "$T/out" -t 'tl/#' -q 1 -v -W 3
+	rsub_bg "$T/out" -t 'tl/#' -q 1 -v
 	run --separate-stderr pub -q 1 --topic-lines < "$T/in"
 	assert_failure 2
 	assert_stderr_line mqpub '^mqpub: line 3: no separator between topic and payload'
-	wait_pid "$SUB_PID" 10 || true
+	rpub -q 1 -t tl/end -m end
+	wait_end "$T/out" "$SUB_PID" || fail "the end marker did not arrive"
 	assert_file_eq "$T/out" "tl/a one
 tl/b two
 "
@@ -129,7 +130,9 @@ same
 		fail "repeats not spaced: $(cat "$T/out2")"
 }
 
-@test "--rate: within 10% of the asked rate over 10 s, and no burst after the broker stalls" {
+# The pacer never catches up a delay in a burst, so a loaded machine can
+# only make the rate lower: the bound above is 10%, the one below 20%.
+@test "--rate: within 10% above and 20% below the asked rate over 10 s, and no burst after the broker stalls" {
 	local n=500
 	proxy_start
 	seq "$n" > "$T/in"
@@ -150,7 +153,7 @@ same
 	awk -v n="$n" '{ t[NR] = $1 } END {
 		r1 = 149 / (t[150] - t[1]); r2 = 249 / (t[n] - t[n - 249]);
 		printf "rate before %.1f/s, after %.1f/s\n", r1, r2
-		if (r1 < 45 || r1 > 55 || r2 < 45 || r2 > 55) exit 1 }' "$T/out" ||
+		if (r1 < 40 || r1 > 55 || r2 < 40 || r2 > 55) exit 1 }' "$T/out" ||
 		fail "rate off: $(awk -v n="$n" '{ t[NR] = $1 } END { print 149 / (t[150] - t[1]), 249 / (t[n] - t[n - 249]) }' "$T/out")"
 	# no burst: in no 1-second window more than 50 + 10% + the one message
 	# the stall may let through at once

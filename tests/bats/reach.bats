@@ -190,11 +190,18 @@ after
 		-t e/w > /dev/null 2>&1 &
 	local pid=$!
 	bg_track "$pid"
-	sleep 0.3
+	# argv shows the password until mqsub has wiped it, early in start-up
+	wait_until 10 proxy_pw_wiped "$pid" || fail "proxy password visible: $(tr '\0' ' ' < "/proc/$pid/cmdline")"
 	local cmdline
 	cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
 	[[ $cmdline == *socks5://u:*@127.0.0.1* ]] || fail "URL mangled: $cmdline"
-	[[ $cmdline != *pr0xy-pw* ]] || fail "proxy password visible: $cmdline"
+}
+
+# proxy_pw_wiped PID: PID is mqsub (its topic e/w in argv), its password gone.
+proxy_pw_wiped() {
+	local c
+	c=$(tr '\0' ' ' < "/proc/$1/cmdline")
+	[[ $c == *e/w* && $c != *pr0xy-pw* ]]
 }
 
 @test "bad --proxy URLs are usage errors" {
@@ -208,4 +215,27 @@ after
 	assert_failure 2
 	assert_stderr_line mqpub 'bad proxy URL in ALL_PROXY'
 	[[ $stderr != *secret* ]] || fail "the variable's value was echoed: $stderr"
+}
+
+@test "a numeric host (127.0.0.1, ::1) is connected to without a name lookup; localhost is looked up" {
+	# No getaddrinfo: no netlink address dump, no nscd probe, no
+	# nsswitch.conf or /etc/hosts.  Names still go through the resolver.
+	local lookup='AF_NETLINK|nscd|nsswitch\.conf|/etc/hosts'
+	strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not allowed)"
+	run --separate-stderr strace -f -e trace=openat,socket,connect -o "$T/v4" \
+		"$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q 1 -t n/x -m x
+	[ "$status" -eq 0 ] || fail "127.0.0.1: exit $status: $stderr"
+	grep -q "htons($BROKER_PORT).*127.0.0.1" "$T/v4" || fail "no connect to 127.0.0.1: $(cat "$T/v4")"
+	! grep -E "$lookup" "$T/v4" || fail "127.0.0.1 was looked up"
+	local dead
+	dead=$(free_port)
+	run --separate-stderr strace -f -e trace=openat,socket,connect -o "$T/v6" \
+		"$MQPUB" -h ::1 -p "$dead" -t n/x -m x
+	[ "$status" -eq 1 ] || fail "::1: exit $status: $stderr"
+	assert_stderr_line mqpub "cannot connect to \\[::1\\]:$dead: "
+	! grep -E "$lookup" "$T/v6" || fail "::1 was looked up"
+	run --separate-stderr strace -f -e trace=openat,socket,connect -o "$T/name" \
+		"$MQPUB" -h localhost -p "$BROKER_PORT" -q 1 -t n/x -m x
+	[ "$status" -eq 0 ] || fail "localhost: exit $status: $stderr"
+	grep -q /etc/hosts "$T/name" || fail "localhost was not looked up: $(cat "$T/name")"
 }

@@ -19,6 +19,10 @@ teardown() {
 # kill_resume QOS: 40 lines delivered, then the broker is frozen
 # (SIGSTOP) while 15 more are published; mqpub is killed with SIGKILL,
 # the broker thawed, and mqpub restarted with the same state directory.
+sent_publishes() {
+	(( $(grep -c '> PUBLISH' "$T/pub.err") >= $1 ))
+}
+
 kill_resume() {
 	local q=$1 pub_pid
 	sub_bg "$T/out" -c -i "st-sub$q" -q "$q" -t "st/q$q"
@@ -32,18 +36,16 @@ kill_resume() {
 	) > "$T/fifo" 3>&- &
 	bg_track $!
 	"$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -c -i "st-pub$q" -q "$q" -t "st/q$q" -l \
-		--state-dir "$STATE" < "$T/fifo" 2>"$T/pub.err" 3>&- &
+		--state-dir "$STATE" -d < "$T/fifo" 2>"$T/pub.err" 3>&- &
 	pub_pid=$!
 	bg_track "$pub_pid"
 	wait_for_lines "$T/out" 40 10 || fail "first 40 lines not delivered"
 	kill -STOP "$BROKER_PID"
 	touch "$T/go"
-	# 15 messages fit the window (20): wait until all are on disk.
-	local end=$(( $(now_ms) + 10000 ))
-	while (( $(now_ms) < end )); do
-		[ "$(stat -c %s "$STATE/st-pub$q@127.0.0.1:$BROKER_PORT.state" 2>/dev/null || echo 0)" -gt 200 ] && break
-		sleep 0.05
-	done
+	# 15 messages fit the window (20): wait until all 55 are queued (-d
+	# traces each); the same loop turn writes them to the state file
+	# before sending them.
+	wait_until 20 sent_publishes 55 || fail "mqpub queued $(grep -c '> PUBLISH' "$T/pub.err") of 55"
 	sleep 0.3
 	kill -KILL "$pub_pid"
 	kill -CONT "$BROKER_PID"

@@ -30,17 +30,20 @@ teardown() {
 }
 
 # ws_start [ARGS...]: aedes over WebSocket on 127.0.0.1; sets WS_PORT,
-# WS_PID.  ARGS: --port N, --tls CERT KEY, --token T.
+# WS_PID and WS_LOG (its own log: a test may run two).  ARGS: --port N,
+# --tls CERT KEY, --token T.
 ws_start() {
+	WS_N=$(( ${WS_N:-0} + 1 ))
+	WS_LOG="$T/ws.$WS_N.log"
 	rm -f "$T/ws.port"
-	node "$WS_DIR/broker.mjs" "$T/ws.port" "$@" > "$T/ws.log" 2>&1 &
+	node "$WS_DIR/broker.mjs" "$T/ws.port" "$@" > "$WS_LOG" 2>&1 &
 	WS_PID=$!
 	bg_track "$WS_PID"
 	local start end
 	start=$(now_ms)
 	end=$(( start + 15000 ))
 	until [ -s "$T/ws.port" ]; do
-		alive "$WS_PID" || fail "the WebSocket broker died: $(cat "$T/ws.log")"
+		alive "$WS_PID" || fail "the WebSocket broker died: $(cat "$WS_LOG")"
 		(( $(now_ms) < end )) || fail "the WebSocket broker did not start in 15 s"
 		sleep 0.05
 	done
@@ -49,6 +52,18 @@ ws_start() {
 }
 
 wpub() { timeout 60 "$MQPUB" "$@"; }
+
+# ws_subscribed LOG FILTER PID: wait (20 s) until the aedes behind LOG
+# holds a subscription to FILTER; fails early if the subscriber PID dies.
+ws_subscribed() {
+	local log=$1 filter=$2 pid=$3 end
+	end=$(( $(now_ms) + 20000 ))
+	until grep -qE "^subscribed [^ ]+ $filter\$" "$log"; do
+		alive "$pid" || { echo "ws_subscribed: subscriber $pid exited" >&2; return 1; }
+		(( $(now_ms) < end )) || { echo "ws_subscribed: no $filter in $log within 20 s" >&2; return 1; }
+		sleep 0.02
+	done
+}
 
 # ws_stream URL [ARGS]: QoS 0, 1 and 2 streams of 10,000 lines from mqpub
 # to mqsub, both over the WebSocket URL; every line arrives, in order.
@@ -60,7 +75,7 @@ ws_stream() {
 		"$MQSUB" -L "$url" "$@" -q "$q" -t "ws/$q" -C 10000 > "$T/out$q" 2> "$T/err$q" &
 		local sub=$!
 		bg_track "$sub"
-		sleep 0.5   # aedes logs nothing: give the SUBSCRIBE time
+		ws_subscribed "$WS_LOG" "ws/$q" "$sub" || fail "QoS $q: no subscription: $(cat "$T/err$q")"
 		wpub -L "$url" "$@" -q "$q" -t "ws/$q" -l < "$T/in" || fail "QoS $q: publish failed"
 		wait_pid "$sub" 30 || fail "QoS $q: got $(wc -l < "$T/out$q") of 10000; $(cat "$T/err$q")"
 		[ "$WAIT_STATUS" -eq 0 ] || fail "QoS $q: mqsub exit $WAIT_STATUS: $(cat "$T/err$q")"
@@ -79,7 +94,7 @@ ws_stream() {
 	"$MQSUB" -L "ws://127.0.0.1:$WS_PORT" -t ws/bin -q 1 -C 1 -N > "$T/out" 2> "$T/err" &
 	local sub=$!
 	bg_track "$sub"
-	sleep 0.5
+	ws_subscribed "$WS_LOG" ws/bin "$sub" || fail "no subscription: $(cat "$T/err")"
 	wpub -L "ws://127.0.0.1:$WS_PORT" -t ws/bin -q 1 -f "$T/blob" || fail "publish failed"
 	wait_pid "$sub" 20 || fail "nothing arrived: $(cat "$T/err")"
 	cmp "$T/blob" "$T/out" || fail "payload differs"
@@ -103,7 +118,7 @@ ws_stream() {
 		> "$T/out" 2> "$T/err" &
 	local sub=$!
 	bg_track "$sub"
-	sleep 0.5
+	ws_subscribed "$WS_LOG" ws/r "$sub" || fail "no subscription: $(cat "$T/err")"
 	(while read -r l; do echo "$l"; [ "$l" = 1500 ] && sleep 1; done < "$T/in") |
 		"$MQPUB" -L "ws://127.0.0.1:$port/mqtt" -c -i ws-pub -q 1 -t ws/r -l --reconnect-min 100 \
 		2> "$T/pub.err" &
@@ -144,9 +159,9 @@ ws_stream() {
 	CERTS="$T/certs"
 	timeout 120 "$BATS_TEST_DIRNAME/gen-certs.sh" "$CERTS" > /dev/null
 	ws_start
-	local plain=$WS_PORT
+	local plain=$WS_PORT plainlog=$WS_LOG
 	ws_start --tls "$CERTS/server.crt" "$CERTS/server.key"
-	local tls=$WS_PORT socks http
+	local tls=$WS_PORT tlslog=$WS_LOG socks http
 	socks=$(free_port)
 	microsocks -i 127.0.0.1 -p "$socks" > "$T/socks.log" 2>&1 &
 	bg_track $!
@@ -156,17 +171,16 @@ ws_stream() {
 	bg_track $!
 	for _ in $(seq 250); do port_open "$socks" && port_open "$http" && break; sleep 0.02; done
 	seq 1000 > "$T/in"
-	local url proxy tlsopt
-	for url in "ws://127.0.0.1:$plain/mqtt socks5://127.0.0.1:$socks" \
-		   "wss://localhost:$tls/mqtt http://127.0.0.1:$http"; do
-		proxy=${url#* }
-		url=${url% *}
+	local url proxy tlsopt log
+	for url in "ws://127.0.0.1:$plain/mqtt socks5://127.0.0.1:$socks $plainlog" \
+		   "wss://localhost:$tls/mqtt http://127.0.0.1:$http $tlslog"; do
+		read -r url proxy log <<<"$url"
 		tlsopt=()
 		[[ $url == wss* ]] && tlsopt=(--cafile "$CERTS/ca.crt")
 		"$MQSUB" -L "$url" "${tlsopt[@]}" --proxy "$proxy" -q 1 -t px/s -C 1000 > "$T/out" 2> "$T/err" &
 		local sub=$!
 		bg_track "$sub"
-		sleep 0.7
+		ws_subscribed "$log" px/s "$sub" || fail "$url via $proxy: no subscription: $(cat "$T/err")"
 		wpub -L "$url" "${tlsopt[@]}" --proxy "$proxy" -q 1 -t px/s -l < "$T/in" ||
 			fail "publish through $proxy failed"
 		wait_pid "$sub" 20 || fail "$url via $proxy: got $(wc -l < "$T/out") of 1000: $(cat "$T/err")"

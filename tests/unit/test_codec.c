@@ -496,6 +496,65 @@ static void test_publish_v311(void)
 	CHECK(d.u.publish.payload.ptr == g + 9);
 }
 
+/* A PUBLISH decoded into a packet that held another one (the reader's
+ * loop reuses one): every field a PUBLISH can carry is set or emptied,
+ * so nothing of the packet before shows through, with and without
+ * properties, 3.1.1 and 5.0. */
+static void test_publish_reused_packet(void)
+{
+	static const uint8_t v5_props[] = {   /* QoS 1, all the properties */
+		0x32, 0x2A, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01, 0x20,
+		0x01, 0x01, 0x02, 0x00, 0x00, 0x00, 0x3C, 0x03, 0x00, 0x01,
+		't', 0x08, 0x00, 0x01, 'r', 0x09, 0x00, 0x01, 0xAB, 0x0B,
+		0xC8, 0x01, 0x23, 0x00, 0x03, 0x26, 0x00, 0x01, 'k', 0x00,
+		0x01, 'v', 'h', 'i'
+	};
+	static const uint8_t v5_none[] = { 0x30, 0x06, 0x00, 0x01, 'x', 0x00, 'h', 'i' };
+	static const uint8_t v311[] = { 0x31, 0x03, 0x00, 0x01, 'y' };
+	static const uint8_t empty_props[] = { 0x30, 0x04, 0x00, 0x01, 'z', 0x00 };
+	const struct { const uint8_t *g; size_t n; uint8_t v; } t[] = {
+		{ v5_none, sizeof v5_none, MQ_V5 }, { v311, sizeof v311, MQ_V311 },
+		{ empty_props, sizeof empty_props, MQ_V5 },
+	};
+	mq_packet d;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const mq_publish *m = &d.u.publish;
+		const mq_props *pr = &m->props;
+
+		memset(&d, 0xA5, sizeof d);
+		CHECK_EQ(mq_decode(v5_props, sizeof v5_props, MQ_V5, 0, &d), (long)sizeof v5_props);
+		CHECK_EQ(mq_decode(t[i].g, t[i].n, t[i].v, 0, &d), (long)t[i].n);
+		CHECK_EQ(d.type, MQ_PUBLISH);
+		CHECK_EQ(m->packet_id, 0);
+		CHECK_EQ(m->dup, 0);
+		CHECK_EQ(m->qos, 0);
+		CHECK_EQ(m->retain, t[i].g == v311);
+		CHECK_EQ(m->topic.len, 1);
+		CHECK_EQ(pr->present, 0);
+		CHECK_EQ(pr->payload_format, 0);
+		CHECK_EQ(pr->message_expiry, 0);
+		CHECK_EQ(pr->topic_alias, 0);
+		CHECK(pr->content_type.ptr == NULL && pr->content_type.len == 0);
+		CHECK(pr->response_topic.ptr == NULL && pr->response_topic.len == 0);
+		CHECK(pr->correlation_data.ptr == NULL && pr->correlation_data.len == 0);
+		CHECK_EQ(pr->sub_id_count, 0);
+		CHECK(pr->user.ptr == NULL && pr->user.len == 0);
+		CHECK_EQ(pr->raw.len, 0);
+		CHECK_EQ(m->payload.len, t[i].g == v5_none ? 2 : 0);
+	}
+	/* and the properties decoded again over a packet full of garbage */
+	memset(&d, 0xA5, sizeof d);
+	CHECK_EQ(mq_decode(v5_props, sizeof v5_props, MQ_V5, 0, &d), (long)sizeof v5_props);
+	CHECK_EQ(d.u.publish.props.sub_id_count, 1);
+	CHECK_EQ(d.u.publish.props.sub_ids[0], 200);
+	CHECK_EQ(d.u.publish.props.user.len, 7);
+	CHECK_EQ(d.u.publish.props.present,
+		 BIT(PAYLOAD_FORMAT) | BIT(MESSAGE_EXPIRY) | BIT(CONTENT_TYPE) |
+		 BIT(RESPONSE_TOPIC) | BIT(CORRELATION_DATA) | BIT(SUBSCRIPTION_ID) |
+		 BIT(TOPIC_ALIAS) | BIT(USER_PROPERTY));
+}
+
 static void test_publish_v5(void)
 {
 	mq_packet p = { .type = MQ_PUBLISH, .u.publish = {
@@ -1229,6 +1288,114 @@ static void test_text_word_path(void)
 	CHECK(true);
 }
 
+/* Reference verdict for the word path, written apart from topic.c: the
+ * Unicode Table 3-7 rows one by one, no U+0000, and for a topic no '+'
+ * or '#' (bad UTF-8 anywhere wins). */
+static size_t ref_seq(const uint8_t *s, size_t left)
+{
+	static const struct { uint8_t lo0, hi0, lo1, hi1, n; } row[] = {
+		{ 0xC2, 0xDF, 0x80, 0xBF, 2 }, { 0xE0, 0xE0, 0xA0, 0xBF, 3 },
+		{ 0xE1, 0xEC, 0x80, 0xBF, 3 }, { 0xED, 0xED, 0x80, 0x9F, 3 },
+		{ 0xEE, 0xEF, 0x80, 0xBF, 3 }, { 0xF0, 0xF0, 0x90, 0xBF, 4 },
+		{ 0xF1, 0xF3, 0x80, 0xBF, 4 }, { 0xF4, 0xF4, 0x80, 0x8F, 4 },
+	};
+	for (size_t r = 0; r < sizeof row / sizeof row[0]; r++) {
+		if (s[0] < row[r].lo0 || s[0] > row[r].hi0)
+			continue;
+		if (left < row[r].n || s[1] < row[r].lo1 || s[1] > row[r].hi1)
+			return 0;
+		for (size_t k = 2; k < row[r].n; k++)
+			if (s[k] < 0x80 || s[k] > 0xBF)
+				return 0;
+		return row[r].n;
+	}
+	return 0;
+}
+
+static int ref_check(const uint8_t *s, size_t len, bool topic)
+{
+	bool wild = false;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (s[i] >= 1 && s[i] <= 0x7F) {
+			wild |= topic && (s[i] == '+' || s[i] == '#');
+			i++;
+		} else if ((n = ref_seq(s + i, len - i)) == 0) {
+			return -MQ_E_BAD_UTF8;
+		} else {
+			i += n;
+		}
+	}
+	return wild ? -MQ_E_BAD_TOPIC : 0;
+}
+
+/* Checked in a heap copy of exactly len bytes: under the sanitizer
+ * build a word read past the end is an error. */
+static bool same_verdicts(const uint8_t *s, size_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+	bool same;
+
+	if (!c)
+		return false;
+	memcpy(c, s, len);
+	same = mq_utf8_check(c, len) == ref_check(c, len, false) &&
+	       (len == 0 || mq_topic_check(c, len) == ref_check(c, len, true));
+	free(c);
+	return same;
+}
+
+/* The word path at its edges: one odd piece (bad byte, wildcard, NUL,
+ * good or cut multi-byte character) at every position 0..32 of ASCII
+ * strings of every length 1..40, so it sits in a full word, in the
+ * overlapping last word, and straddles each 8-byte boundary. */
+static void test_text_every_position(void)
+{
+	static const struct { const char *s; size_t len; } piece[] = {
+		{ "\0", 1 }, { "+", 1 }, { "#", 1 }, { "\x80", 1 }, { "\xFF", 1 },
+		{ "\xC0\x80", 2 }, { "\xC3\xA9", 2 }, { "\xC3", 1 },
+		{ "\xE2\x82\xAC", 3 }, { "\xE2\x82", 2 }, { "\xED\xA0\x80", 3 },
+		{ "\xF0\x9F\x98\x80", 4 }, { "\xF0\x9F\x98", 3 },
+		{ "\xF4\x90\x80\x80", 4 }, { "\x7F", 1 }, { "*", 1 }, { "\x2B\x23", 2 },
+	};
+	uint8_t buf[48];
+	size_t p, len, pos, bad = 0;
+
+	for (p = 0; p < sizeof piece / sizeof piece[0]; p++)
+		for (len = 1; len <= 40; len++)
+			for (pos = 0; pos <= 32 && pos + piece[p].len <= len; pos++) {
+				memset(buf, 'a', len);
+				memcpy(buf + pos, piece[p].s, piece[p].len);
+				if (!same_verdicts(buf, len) && bad++ < 5)
+					fprintf(stderr, "  (piece %zu at %zu of %zu)\n", p, pos, len);
+			}
+	CHECK_EQ(bad, 0);
+}
+
+/* Random strings, mostly ASCII, against the reference. */
+static void test_text_random(void)
+{
+	static const uint8_t odd[] = { 0x00, '+', '#', 0x80, 0xBF, 0xC2, 0xC3,
+		0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x9F, 0xA0, 0x8F };
+	uint8_t buf[40];
+	uint32_t x = 12345;
+	size_t i, len, bad = 0;
+
+	for (int round = 0; round < 200000; round++) {
+		x = x * 1103515245u + 12345u;
+		len = (x >> 16) % sizeof buf;
+		for (i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = (x >> 16) % 8 ? (uint8_t)('a' + (x >> 20) % 26)
+					       : odd[(x >> 20) % sizeof odd];
+		}
+		if (!same_verdicts(buf, len) && bad++ < 5)
+			fprintf(stderr, "  (random round %d)\n", round);
+	}
+	CHECK_EQ(bad, 0);
+}
+
 static void test_topic_matches(void)
 {
 	static const struct {
@@ -1422,6 +1589,7 @@ int main(void)
 	test_connack();
 	test_publish_v311();
 	test_publish_v5();
+	test_publish_reused_packet();
 	test_publish_bad();
 	test_acks();
 	test_subscribe();
@@ -1433,6 +1601,8 @@ int main(void)
 	test_publish_roundtrip();
 	test_utf8();
 	test_text_word_path();
+	test_text_every_position();
+	test_text_random();
 	test_topic_filter_check();
 	test_topic_matches();
 	test_user_props();

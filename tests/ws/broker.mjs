@@ -2,7 +2,8 @@
 //   node broker.mjs PORT_FILE [--port N] [--tls CERT KEY] [--token TOKEN]
 //                   [--tcp TCP_PORT_FILE]
 // Listens on 127.0.0.1, port N (default 0: any); writes the port to
-// PORT_FILE once listening.  Only the "mqtt" subprotocol is agreed to.  With --token,
+// PORT_FILE once listening, and a line "subscribed CLIENT FILTER" to
+// stdout for each subscription it holds.  Only the "mqtt" subprotocol is agreed to.  With --token,
 // the upgrade needs "Authorization: Bearer TOKEN" (else 401).
 import { writeFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -23,6 +24,11 @@ for (let i = 1; i < args.length; i++) {
 }
 
 const aedes = await Aedes.createBroker();
+// One line per subscription, once the broker holds it and has sent the
+// SUBACK: the tests wait for it (mosquitto's log serves the same end).
+aedes.on('subscribe', (subs, client) => {
+  for (const s of subs) console.log(`subscribed ${client ? client.id : '-'} ${s.topic}`);
+});
 const server = tls ? https.createServer(tls) : http.createServer((req, res) => {
   res.writeHead(404); res.end();
 });
