@@ -15,6 +15,27 @@
  * with errno set (EFBIG when larger than max). */
 int read_whole_fd(int fd, size_t max, uint8_t **out, size_t *len);
 
+/* The -f / -s payload (input_file.c): a regular file mapped, not
+ * copied (and known as file fd at off, for sendfile), else read once. */
+typedef struct whole_input {
+	uint8_t *ptr;        /* the payload */
+	size_t len;
+	void *map;           /* the mapping, or NULL: ptr is malloc'd */
+	size_t map_len;
+	bool in_file;        /* ptr[0..len) is file fd at off */
+	int fd;
+	uint64_t off;
+} whole_input;
+
+/* Load fd's rest (fd must stay open while the payload is used).  A file
+ * cut short while mapped ends the process with "PROG: cannot read 'NAME':
+ * it shrank while being sent" (exit 2).  Returns 0, or -1 with errno
+ * (EFBIG when larger than max). */
+int whole_input_load(whole_input *w, int fd, size_t max, const char *prog,
+		     const char *name);
+/* Safe on a zeroed or freed one. */
+void whole_input_free(whole_input *w);
+
 typedef struct linereader {
 	int fd;
 	uint8_t *buf;

@@ -343,8 +343,10 @@ static int pub_result(pub_app *a, mq_client *c, int rc)
 	unsigned long long missing = a->published - a->published_q0 - a->acked -
 				     a->refused;
 	if (a->publish_error) {
+		char why[200];
+		publish_error_text(a, c, why, sizeof why);
 		errorf("mqpub", "cannot publish to '%.*s': %s", (int)a->msg.topic.len,
-		       (const char *)a->msg.topic.ptr, mq_strerror(a->publish_error));
+		       (const char *)a->msg.topic.ptr, why);
 		return EXIT_INCOMPLETE;
 	}
 	if (a->lines.error) {
@@ -421,8 +423,13 @@ static void app_free(pub_app *a)
 {
 	linereader_free(&a->lines);
 	json_in_free(&a->json);
-	if (a->o->mode != MODE_MESSAGE)
+	if (a->win.ptr) {
+		if (a->win.in_file && a->win.fd > 0)
+			close(a->win.fd);
+		whole_input_free(&a->win);
+	} else if (a->o->mode != MODE_MESSAGE) {
 		free(a->whole);
+	}
 	spool_close(&a->sp);
 }
 

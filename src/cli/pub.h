@@ -46,6 +46,7 @@ typedef struct pub_app {
 	mq_message msg;              /* topic, qos, retain; payload per message */
 	uint8_t *whole;              /* -f / -s payload */
 	size_t whole_len;
+	whole_input win;             /* where it lies (whole is win.ptr) */
 	bool single_sent;
 	linereader lines;
 	bool lines_need_input;
@@ -90,6 +91,9 @@ void start_progress(const pub_app *a);
  * after saying why. */
 int load_payload(pub_app *a);
 progress_counts pub_counts(const pub_app *a);
+/* Why a->publish_error: its text, with the sizes when too large. */
+void publish_error_text(const pub_app *a, const mq_client *c, char *buf,
+			size_t len);
 
 /* pub_json.c: --json.  Read one line into a->msg and a->line_payload;
  * returns 0, or -1 with *why (perhaps written into detail). */

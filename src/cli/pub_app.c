@@ -201,6 +201,12 @@ int pub_pump(void *ctx, mq_client *c, bool readable)
 		return pump_lines(a, c, readable);
 	if (a->o->request && !request_ready(a))
 		return 0;   /* the response topic first */
+	/* -m/-f/-s: the payload lives to the end of the run; a large one is
+	 * sent from where it is, never copied (mq_message.payload_stable) */
+	a->msg.payload_stable = true;
+	a->msg.payload_in_file = a->win.in_file;
+	a->msg.payload_fd = a->win.fd;
+	a->msg.payload_off = a->win.off;
 	while (!a->single_sent && may_publish(a, c, a->msg.qos)) {
 		if (publish_one(a, c, a->whole, a->whole_len) < 0)
 			return -MQ_E_APP_STOP;
@@ -259,6 +265,22 @@ void start_progress(const pub_app *a)
 	progress_start(mq_now_ms(), total);
 }
 
+void publish_error_text(const pub_app *a, const mq_client *c, char *buf,
+			size_t len)
+{
+	const char *what = mq_strerror(a->publish_error);
+	uint32_t max = c->session.broker_max_packet;
+	if (a->publish_error != -MQ_E_PACKET_TOO_LARGE)
+		snprintf(buf, len, "%s", what);
+	else if (max)   /* MQTT 5.0 §3.2.2.3.6: nothing was sent */
+		snprintf(buf, len, "a payload of %zu bytes is larger than the "
+			 "broker's maximum packet size (%lu bytes); nothing sent",
+			 a->msg.payload.len, (unsigned long)max);
+	else
+		snprintf(buf, len, "a payload of %zu bytes makes a packet larger than "
+			 "MQTT allows (256 MB); nothing sent", a->msg.payload.len);
+}
+
 /* --payload-format utf8 promises UTF-8: check before sending. */
 static int check_utf8_payload(const pub_app *a, const char *what)
 {
@@ -284,12 +306,15 @@ int load_payload(pub_app *a)
 		errorf("mqpub", "cannot read '%s': %s", o->file, strerror(errno));
 		return -1;
 	}
-	int r = read_whole_fd(fd, MAX_PAYLOAD, &a->whole, &a->whole_len);
 	const char *what = o->mode == MODE_FILE ? o->file : "standard input";
+	int r = whole_input_load(&a->win, fd, MAX_PAYLOAD, "mqpub", what);
 	if (r < 0)
 		errorf("mqpub", "cannot read '%s': %s", what,
 		       errno == EFBIG ? "larger than the largest MQTT message" : strerror(errno));
-	if (fd > 0)
+	a->whole = a->win.ptr;
+	a->whole_len = a->win.len;
+	/* a mapped file is sent from its fd: kept open until the end */
+	if (fd > 0 && (r < 0 || !a->win.in_file))
 		close(fd);
 	return r < 0 ? r : check_utf8_payload(a, what);
 }

@@ -134,6 +134,9 @@ int run_describe(const tool_base *b, const mq_client *c, int rc,
 	case MQ_E_MSG_REFUSED:
 		snprintf(buf, len, "%s", why);
 		return EXIT_INCOMPLETE;
+	case MQ_E_INPUT_SHRANK:   /* a file changed under us: "bad file" */
+		snprintf(buf, len, "%s", why);
+		return EXIT_USAGE;
 	default:
 		snprintf(buf, len, "%s", why);
 		return EXIT_NETWORK;

@@ -280,14 +280,24 @@ static int flush_output(mq_client *c)
 		const uint8_t *p = mq_session_output(&c->session, &len);
 		if (!p || len == 0)
 			return 0;
-		ssize_t n = c->transport.ops->write(&c->transport, p, len);
+		int fd;
+		uint64_t off;
+		const mq_transport_ops *ops = c->transport.ops;
+		ssize_t n = ops->write_file && mq_session_output_file(&c->session, &fd, &off)
+			? ops->write_file(&c->transport, p, len, fd, off)
+			: ops->write(&c->transport, p, len);
 		if (n == -MQ_E_WOULD_BLOCK)
 			return 0;
 		if (n < 0) {
-			cl_set_err(c, "connection lost", (int)n, c->transport.err);
+			cl_set_err(c, n == -MQ_E_INPUT_SHRANK ? "cannot send the message"
+				   : "connection lost", (int)n, c->transport.err);
 			return (int)n;
 		}
 		mq_session_written(&c->session, (size_t)n, mq_now_ms());
+		/* closing behind a large message: give up only when the
+		 * broker stops taking bytes, not while it takes them */
+		if (c->session.state == MQ_S_CLOSING)
+			c->close_deadline = mq_now_ms() + LINGER_MS;
 	}
 }
 

@@ -45,7 +45,8 @@
 	X(STORE,            "cannot keep the session state on disk")             \
 	X(MSG_REFUSED,      "the broker closed the connection twice on the same message") \
 	X(AUTH,             "authentication refused")                          \
-	X(NO_V5,            "the broker does not support MQTT 5")
+	X(NO_V5,            "the broker does not support MQTT 5")              \
+	X(INPUT_SHRANK,     "the file being sent shrank while it was sent")
 
 /* Codes are positive enum values; functions return them negated:
  * `return -MQ_E_MALFORMED;`, and 0 (MQ_OK) or a count on success. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "session_internal.h"
 
 bool mq_session_v5_refused(const mq_session *s, int rc)
 {
@@ -18,26 +18,33 @@ bool mq_session_v5_refused(const mq_session *s, int rc)
 }
 
 /* One stored 5.0 PUBLISH, encoded again as 3.1.1 in place (never longer:
- * only the property length and properties go). */
+ * only the property length and properties go).  A borrowed payload stays
+ * where it is: only the head is encoded again. */
 static int reencode(mq_slot *slot)
 {
 	mq_packet p;
-	uint8_t *tmp;
+	uint8_t *tmp, *head;
 	long n;
 
-	if (mq_decode(slot->buf, slot->len, MQ_V5, 0, &p) != (long)slot->len ||
-	    p.type != MQ_PUBLISH)
-		return -MQ_E_MALFORMED;
+	n = sess_decode_slot(slot, MQ_V5, &p, &head);
+	if (n < 0) {
+		free(head);
+		return (int)n;
+	}
 	memset(&p.u.publish.props, 0, sizeof p.u.publish.props);
+	if (slot->body.ptr)
+		p.u.publish.payload = (mq_bytes){ NULL, 0 };
 	tmp = malloc(slot->len);
-	if (!tmp)
-		return -MQ_E_NOMEM;
-	n = mq_encode(tmp, slot->len, MQ_V311, &p);
+	n = tmp ? mq_encode(tmp, slot->len, MQ_V311, &p) : -MQ_E_NOMEM;
+	if (n > 0 && slot->body.ptr)
+		n = mq_publish_head_resize(tmp, (size_t)n, slot->len,
+					   (long long)slot->body.len);
 	if (n > 0) {
 		memcpy(slot->buf, tmp, (size_t)n);
 		slot->len = (size_t)n;
 	}
 	free(tmp);
+	free(head);
 	return n < 0 ? (int)n : 0;
 }
 

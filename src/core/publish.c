@@ -72,6 +72,18 @@ static long publish_write(mq_session *s, enum enc e, uint8_t *dst, size_t cap,
 	return mq_encode(dst, cap, s->cfg.version, &w);
 }
 
+/* p's head only, announcing its payload (borrowed: it is sent from
+ * where it lies). */
+static long publish_head(mq_session *s, enum enc e, uint8_t *dst, size_t cap,
+			 const mq_publish *p, uint16_t alias, bool known)
+{
+	mq_publish h = *p;
+	h.payload = (mq_bytes){ NULL, 0 };
+	long n = publish_write(s, e, dst, cap, &h, alias, known);
+	return n < 0 ? n : mq_publish_head_resize(dst, (size_t)n, cap,
+						  (long long)p->payload.len);
+}
+
 static void publish_trace(mq_session *s, const mq_publish *p, uint16_t alias,
 			  bool known)
 {
@@ -97,6 +109,29 @@ static int queue_publish(mq_session *s, enum enc e, const mq_publish *p,
 	if (n < 0)
 		return (int)n;
 	s->out_len += (size_t)n;
+	publish_trace(s, p, alias, known);
+	return 0;
+}
+
+/* queue_publish() for a borrowed payload b: the head onto the output,
+ * the payload spliced after it. */
+static int queue_publish_lent(mq_session *s, enum enc e, const mq_publish *p,
+			      size_t len, uint16_t alias, bool known,
+			      const mq_borrowed *b)
+{
+	long n = alias ? publish_size(s, e, p, alias, known) : (long)len;
+	uint8_t *dst;
+
+	if (n <= 0)
+		return n == 0 ? -MQ_E_PACKET_TOO_LARGE : (int)n;
+	size_t cap = (size_t)n - b->len;
+	if (!(dst = sess_out_reserve(s, cap)) || sess_splice_room(s) < 0)
+		return -MQ_E_NOMEM;
+	n = publish_head(s, e, dst, cap, p, alias, known);
+	if (n < 0)
+		return (int)n;
+	s->out_len += (size_t)n;
+	sess_splice_push(s, b);   /* room made above */
 	publish_trace(s, p, alias, known);
 	return 0;
 }
@@ -130,6 +165,8 @@ static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
 	slot->stage = slot->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC;
 	slot->sent = true;
 	slot->len = (size_t)n;
+	slot->body.ptr = NULL;
+	slot->body.len = 0;
 	s->id_slot[id] = (uint16_t)pos;
 	s->slot_count++;
 	s->live++;
@@ -140,6 +177,60 @@ static int publish_slot(mq_session *s, enum enc e, mq_publish *p, size_t len,
 	s->out_len += slot->len;
 	publish_trace(s, p, 0, false);
 	return 0;
+}
+
+/* publish_slot() for a borrowed payload b (kept apart so that the path
+ * of ordinary messages stays as short as it was): the slot keeps the
+ * head and b; the head goes onto the output, b is spliced after it. */
+static int publish_slot_lent(mq_session *s, enum enc e, mq_publish *p,
+			     size_t len, uint16_t alias, bool known,
+			     const mq_borrowed *b)
+{
+	int rc = sess_ring_alloc(s);
+
+	if (rc < 0)
+		return rc;
+	size_t pos = (s->slot_head + s->slot_count) % s->slot_cap;
+	mq_slot *slot = &s->slots[pos];
+	size_t head = len - b->len;
+	if (sess_slot_reserve(slot, head) < 0 || !sess_out_reserve(s, head) ||
+	    sess_splice_room(s) < 0)
+		return -MQ_E_NOMEM;
+	uint16_t id = sess_id_alloc(s);
+	if (!id)
+		return -MQ_E_INFLIGHT_FULL;
+	p->packet_id = id;
+	long n = publish_head(s, e, slot->buf, slot->cap, p, 0, false);
+	if (n < 0) {
+		sess_bit_clear(s->ids_out, id);
+		return (int)n;
+	}
+	*slot = (mq_slot){ .tag = s->next_tag, .packet_id = id, .qos = p->qos,
+			   .stage = p->qos == 1 ? STAGE_PUBACK : STAGE_PUBREC,
+			   .sent = true, .buf = slot->buf, .len = (size_t)n,
+			   .cap = slot->cap, .body = *b };
+	s->id_slot[id] = (uint16_t)pos;
+	s->slot_count++;
+	s->live++;
+	s->changes++;
+	if (alias)
+		return queue_publish_lent(s, e, p, len, alias, known, b);
+	memcpy(s->out + s->out_len, slot->buf, slot->len);
+	s->out_len += slot->len;
+	sess_splice_push(s, b);   /* room made above */
+	publish_trace(s, p, 0, false);
+	return 0;
+}
+
+/* A large payload the caller keeps: sent from where it lies. */
+static int publish_lent(mq_session *s, enum enc e, mq_publish *p, size_t len,
+			uint16_t alias, bool known, const mq_message *m)
+{
+	mq_borrowed b = { m->payload.ptr, m->payload.len, m->payload_in_file,
+			  m->payload_fd, m->payload_off };
+	if (m->qos)
+		return publish_slot_lent(s, e, p, len, alias, known, &b);
+	return queue_publish_lent(s, e, p, len, alias, known, &b);
 }
 
 /* Which way p is written; builds a template when one pays off. */
@@ -192,7 +283,9 @@ long long mq_session_publish(mq_session *s, const mq_message *m,
 		return len;
 	bool known = false;
 	uint16_t alias = s->aliases ? mq_alias_get(s->aliases, p.topic, &known) : 0;
-	if (m->qos)
+	if (m->payload_stable && m->payload.len >= MQ_BORROW_MIN)
+		rc = publish_lent(s, e, &p, (size_t)len, alias, known, m);
+	else if (m->qos)
 		rc = publish_slot(s, e, &p, (size_t)len, alias, known);
 	else
 		rc = queue_publish(s, e, &p, (size_t)len, alias, known);

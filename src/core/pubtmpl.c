@@ -137,3 +137,24 @@ size_t mq_pubdirect_write(uint8_t *dst, uint8_t version, const mq_publish *p,
 		memcpy(w, p->payload.ptr, p->payload.len);
 	return (size_t)(w - dst) + p->payload.len;
 }
+
+long mq_publish_head_resize(uint8_t *buf, size_t n, size_t cap, long long delta)
+{
+	uint32_t rl;
+	int vlen = n > 1 ? mq_varint_get(buf + 1, n - 1, &rl) : 0;
+	if (vlen <= 0)
+		return -MQ_E_MALFORMED;
+	long long nrl = (long long)rl + delta;
+	if (nrl < (long long)(n - 1 - (size_t)vlen))
+		return -MQ_E_MALFORMED;   /* a payload shorter than none */
+	if (nrl > MQ_MAX_REMAINING_LENGTH)
+		return -MQ_E_PACKET_TOO_LARGE;
+	uint8_t v[4];
+	int nvlen = mq_varint_put(v, sizeof v, (uint32_t)nrl);
+	size_t rest = n - 1 - (size_t)vlen, len = 1 + (size_t)nvlen + rest;
+	if (nvlen <= 0 || len > cap)
+		return -MQ_E_BUFFER_TOO_SMALL;
+	memmove(buf + 1 + nvlen, buf + 1 + vlen, rest);
+	memcpy(buf + 1, v, (size_t)nvlen);
+	return (long)len;
+}

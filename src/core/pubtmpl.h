@@ -48,4 +48,11 @@ size_t mq_pubdirect_length(uint8_t version, const mq_publish *p, mq_bytes topic,
 size_t mq_pubdirect_write(uint8_t *dst, uint8_t version, const mq_publish *p,
 			  mq_bytes topic, uint16_t alias);
 
+/* A PUBLISH head of n bytes in buf (its payload not in buf) made to
+ * announce a payload delta bytes longer (or shorter, delta < 0): the
+ * remaining length rewritten and the rest moved to fit (MQTT §2.2.3).
+ * Returns the new length, or -MQ_E_* (malformed, over the protocol's
+ * maximum, or longer than cap). */
+long mq_publish_head_resize(uint8_t *buf, size_t n, size_t cap, long long delta);
+
 #endif

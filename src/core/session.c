@@ -72,7 +72,12 @@ static size_t ring_size(const mq_session *s)
 
 size_t sess_out_pending(const mq_session *s)
 {
-	return s->out_len - s->out_start;
+	return s->out_len - s->out_start + s->splice_bytes;
+}
+
+size_t mq_session_pending(const mq_session *s)
+{
+	return sess_out_pending(s);
 }
 
 /* Broker limits before (or without) a 5.0 CONNACK saying otherwise. */
@@ -91,15 +96,6 @@ void sess_trace(mq_session *s, bool outgoing, const mq_packet *p)
 {
 	if (s->ev.trace)
 		s->ev.trace(s->ev.ctx, outgoing, p);
-}
-
-/* Trace an already encoded packet (a re-sent PUBLISH). */
-static void trace_bytes(mq_session *s, const uint8_t *buf, size_t len)
-{
-	mq_packet p;
-
-	if (s->ev.trace && mq_decode(buf, len, s->cfg.version, 0, &p) > 0)
-		s->ev.trace(s->ev.ctx, true, &p);
 }
 
 /* ---- init / free ------------------------------------------------------- */
@@ -126,6 +122,10 @@ void mq_session_free(mq_session *s)
 	free(s->slots);
 	free(s->id_slot);
 	free(s->out);
+	free(s->splices);
+	s->splices = NULL;
+	s->splice_cap = 0;
+	sess_splice_clear(s);
 	free(s->assigned_id);
 	free(s->aliases);
 	s->aliases = NULL;
@@ -146,15 +146,13 @@ void mq_session_free(mq_session *s)
  * NULL when out of memory.  Nothing is committed. */
 uint8_t *sess_out_reserve(mq_session *s, size_t n)
 {
-	size_t pending = sess_out_pending(s), cap;
+	size_t pending = s->out_len - s->out_start, cap;
 	uint8_t *p;
 
 	if (s->out_cap - s->out_len >= n)
 		return s->out + s->out_len;
 	if (s->out_start > 0) {
-		memmove(s->out, s->out + s->out_start, pending);
-		s->out_start = 0;
-		s->out_len = pending;
+		sess_out_rebase(s);
 		if (s->out_cap - s->out_len >= n)
 			return s->out + s->out_len;
 	}
@@ -191,19 +189,6 @@ int sess_queue_packet(mq_session *s, const mq_packet *p)
 	return 0;
 }
 
-/* Copy an encoded packet onto the output and trace it. */
-static int queue_bytes(mq_session *s, const uint8_t *buf, size_t len)
-{
-	uint8_t *dst = sess_out_reserve(s, len);
-
-	if (!dst)
-		return -MQ_E_NOMEM;
-	memcpy(dst, buf, len);
-	s->out_len += len;
-	trace_bytes(s, buf, len);
-	return 0;
-}
-
 /* PUBACK, PUBREC, PUBREL or PUBCOMP. */
 static int queue_ack(mq_session *s, uint8_t type, uint16_t id, uint8_t reason)
 {
@@ -214,29 +199,55 @@ static int queue_ack(mq_session *s, uint8_t type, uint16_t id, uint8_t reason)
 	return sess_queue_packet(s, &p);
 }
 
+/* The output runs up to the next splice, then the splice's payload. */
 const uint8_t *mq_session_output(const mq_session *s, size_t *len)
 {
-	*len = sess_out_pending(s);
+	const mq_splice *sp = sess_splice_now(s);
+
+	if (sp && sp->at == s->out_start) {
+		*len = sp->b.len - sp->done;
+		return sp->b.ptr + sp->done;
+	}
+	*len = (sp ? sp->at : s->out_len) - s->out_start;
 	return *len ? s->out + s->out_start : NULL;
+}
+
+bool mq_session_output_file(const mq_session *s, int *fd, uint64_t *off)
+{
+	const mq_splice *sp = sess_splice_now(s);
+
+	if (!sp || sp->at != s->out_start || !sp->b.in_file)
+		return false;
+	*fd = sp->b.fd;
+	*off = sp->b.off + sp->done;
+	return true;
 }
 
 void mq_session_written(mq_session *s, size_t n, uint64_t now_ms)
 {
-	size_t pending = sess_out_pending(s);
+	size_t chunk;
+	mq_splice *sp = sess_splice_now(s);
 
-	if (n > pending)
-		n = pending;
+	mq_session_output(s, &chunk);
+	if (n > chunk)
+		n = chunk;
 	if (n == 0)
 		return;
-	s->out_start += n;
 	s->last_write_ms = now_ms;
-	if (s->out_start == s->out_len) {
-		s->out_start = s->out_len = 0;
-	} else if (s->out_start > s->out_cap / 2) {
-		memmove(s->out, s->out + s->out_start, pending - n);
-		s->out_len = pending - n;
-		s->out_start = 0;
+	if (sp && sp->at == s->out_start) {
+		sp->done += n;
+		s->splice_bytes -= n;
+		if (sp->done == sp->b.len) {   /* past it: the next one */
+			s->splice_count--;
+			s->splice_head = s->splice_count ? s->splice_head + 1 : 0;
+		}
+	} else {
+		s->out_start += n;
 	}
+	if (s->out_start == s->out_len && !s->splice_count)
+		s->out_start = s->out_len = 0;
+	else if (s->out_start == s->out_len || s->out_start > s->out_cap / 2)
+		sess_out_rebase(s);
 }
 
 /* ---- packet ids and the slot ring --------------------------------------- */
@@ -339,7 +350,7 @@ static int flush_unsent(mq_session *s)
 		if (slot->stage == STAGE_PUBCOMP)
 			rc = queue_ack(s, MQ_PUBREL, slot->packet_id, 0);
 		else
-			rc = queue_bytes(s, slot->buf, slot->len);
+			rc = sess_queue_slot(s, slot);
 		if (rc < 0)
 			return rc;
 		slot->sent = true;
@@ -360,9 +371,9 @@ static int slot_complete(mq_session *s, mq_slot *slot, uint8_t reason)
 	if (!slot->sent)
 		s->unsent--;
 	s->acked++;
-	if (reason < 0x80 && slot->len > s->max_acked_len)
-		s->max_acked_len = slot->len;
-	slot->tag = 0;
+	if (reason < 0x80 && slot->len + slot->body.len > s->max_acked_len)
+		s->max_acked_len = slot->len + slot->body.len;
+	slot->tag = 0;   /* body is set again when the slot is taken */
 	slot->stage = STAGE_FREE;
 	slot->sent = false;
 	s->live--;
@@ -391,7 +402,7 @@ bool mq_session_oldest_sent(const mq_session *s, uint64_t *tag, size_t *len)
 		if (!slot->sent)
 			return false;
 		*tag = slot->tag;
-		*len = slot->len;
+		*len = slot->len + slot->body.len;
 		return true;
 	}
 	return false;
@@ -473,6 +484,7 @@ void mq_session_link_lost(mq_session *s)
 	size_t i;
 
 	s->out_start = s->out_len = 0;
+	sess_splice_clear(s);
 	s->ping_outstanding = false;
 	for (i = 0; i < s->pending_sub_count; i++)
 		sess_bit_clear(s->ids_out, s->pending_subs[i].packet_id);
@@ -829,7 +841,8 @@ bool mq_session_slot_next(const mq_session *s, size_t *pos, mq_stored_slot *out)
 		if (!slot->tag)
 			continue;
 		*out = (mq_stored_slot){ slot->packet_id, slot->qos,
-			slot->stage == STAGE_PUBCOMP, { slot->buf, slot->len } };
+			slot->stage == STAGE_PUBCOMP, { slot->buf, slot->len },
+			{ slot->body.ptr, slot->body.len } };
 		(*pos)++;
 		return true;
 	}
@@ -856,6 +869,8 @@ int mq_session_restore(mq_session *s, const mq_stored_slot *m)
 	if (sess_slot_reserve(slot, m->packet.len) < 0)
 		return -MQ_E_NOMEM;
 	memcpy(slot->buf, m->packet.ptr, m->packet.len);
+	slot->body.ptr = NULL;
+	slot->body.len = 0;
 	slot->buf[0] |= PUBLISH_DUP;   /* it may have reached the broker */
 	slot->len = m->packet.len;
 	slot->tag = s->next_tag++;

@@ -27,6 +27,19 @@ enum mq_session_state {
 	MQ_S_CLOSING         /* DISCONNECT queued; the link ends after it */
 };
 
+/* A payload the session sends from where it lies rather than copying
+ * it into its buffers (borrow.c). */
+typedef struct mq_borrowed {
+	const uint8_t *ptr;      /* NULL: none */
+	size_t len;
+	bool in_file;            /* the same bytes are file fd at off, which a */
+	int fd;                  /* transport may send directly (sendfile) */
+	uint64_t off;
+} mq_borrowed;
+
+/* Payloads this large or larger are borrowed when the caller allows it. */
+#define MQ_BORROW_MIN (64u * 1024u)
+
 /* What the caller asks the session to publish. */
 typedef struct mq_message {
 	mq_bytes topic, payload;
@@ -34,6 +47,14 @@ typedef struct mq_message {
 	bool retain;
 	const mq_props *props;   /* 5.0 PUBLISH properties, or NULL */
 	bool topic_checked;      /* the caller ran mq_topic_check() on it */
+	/* The payload stays valid and unchanged while the session may send
+	 * it (QoS 0: until written; QoS 1/2: until delivered() or the
+	 * session is freed): one of MQ_BORROW_MIN bytes or more is then
+	 * sent from there, never copied.  payload_in_file: it is also file
+	 * payload_fd at payload_off. */
+	bool payload_stable, payload_in_file;
+	int payload_fd;
+	uint64_t payload_off;
 } mq_message;
 
 /* Fixed for the life of the session; the memory it points to must outlive
@@ -107,9 +128,18 @@ typedef struct mq_slot {
 	uint8_t qos;
 	uint8_t stage;              /* awaiting PUBACK / PUBREC / PUBCOMP */
 	bool sent;                  /* written on the current link */
-	uint8_t *buf;               /* encoded PUBLISH */
-	size_t len, cap;
+	uint8_t *buf;               /* encoded PUBLISH (its head only when */
+	size_t len, cap;            /* the payload is borrowed) */
+	mq_borrowed body;           /* the borrowed payload, or ptr NULL, len 0 */
 } mq_slot;
+
+/* A borrowed payload on the output: sent when the bytes before `at` in
+ * the output buffer are, before the ones after it. */
+typedef struct mq_splice {
+	size_t at;                  /* offset in out */
+	mq_borrowed b;
+	size_t done;                /* bytes of it written */
+} mq_splice;
 
 /* A SUBSCRIBE waiting for its SUBACK. */
 typedef struct mq_pending_sub {
@@ -128,6 +158,10 @@ typedef struct mq_session {
 	/* Output: bytes queued for the link, out[out_start..out_len). */
 	uint8_t *out;
 	size_t out_start, out_len, out_cap;
+	/* Borrowed payloads spliced into it, in order (borrow.c). */
+	mq_splice *splices;
+	size_t splice_head, splice_count, splice_cap;
+	size_t splice_bytes;            /* of theirs not yet written */
 
 	/* Outbound window (ring of cfg.max_inflight slots). */
 	mq_slot *slots;
@@ -259,9 +293,15 @@ bool mq_session_oldest_sent(const mq_session *s, uint64_t *tag, size_t *len);
  * protocol, or what the message() callback returned. */
 int mq_session_handle(mq_session *s, const mq_packet *p, uint64_t now_ms);
 
-/* Bytes waiting to be written (NULL/0 when none). */
+/* The next bytes to write (NULL/0 when none): a run of the output
+ * buffer, or (a borrowed payload) the payload's bytes. */
 const uint8_t *mq_session_output(const mq_session *s, size_t *len);
-/* n of them were written. */
+/* Are the bytes mq_session_output() returns those of a file too: its fd
+ * and the offset of the first byte. */
+bool mq_session_output_file(const mq_session *s, int *fd, uint64_t *off);
+/* All bytes waiting to be written. */
+size_t mq_session_pending(const mq_session *s);
+/* n of the bytes mq_session_output() returned were written. */
 void mq_session_written(mq_session *s, size_t n, uint64_t now_ms);
 /* Record that bytes arrived (keepalive bookkeeping). */
 void mq_session_read(mq_session *s, uint64_t now_ms);
@@ -281,7 +321,9 @@ typedef struct mq_stored_slot {
 	uint16_t packet_id;
 	uint8_t qos;
 	bool released;              /* PUBREC received: PUBREL is what is due */
-	mq_bytes packet;            /* the encoded PUBLISH */
+	mq_bytes packet;            /* the encoded PUBLISH... */
+	mq_bytes body;              /* ...and its borrowed payload after it
+	                               (empty when packet holds it all) */
 } mq_stored_slot;
 
 /* Walk the in-flight messages in publish order: *pos starts at 0; true

@@ -28,6 +28,29 @@ int sess_slot_reserve(mq_slot *slot, size_t n);
 /* Room for one more QoS 1/2 message on the wire and in the ring? */
 bool sess_window_open(const mq_session *s);
 
+/* borrow.c: borrowed payloads on the output. */
+/* Room for one more splice, so that the next push cannot fail.  Returns
+ * 0 or -MQ_E_NOMEM. */
+int sess_splice_room(mq_session *s);
+/* Queue b after the bytes now in the output.  Returns 0 or -MQ_E_NOMEM. */
+int sess_splice_push(mq_session *s, const mq_borrowed *b);
+/* Drop every splice (the link is gone). */
+void sess_splice_clear(mq_session *s);
+/* The next splice of the output, or NULL. */
+static inline mq_splice *sess_splice_now(const mq_session *s)
+{
+	return s->splice_count ? &s->splices[s->splice_head] : NULL;
+}
+/* The output buffer's unread bytes moved to its front, splices with them. */
+void sess_out_rebase(mq_session *s);
+/* Copy a slot's PUBLISH onto the output (its head, and its borrowed
+ * payload spliced after it) and trace it.  Returns 0 or -MQ_E_*. */
+int sess_queue_slot(mq_session *s, const mq_slot *slot);
+/* mq_decode() of a slot's PUBLISH, its payload borrowed or not; *tmp is
+ * set to memory to free after using the packet.  Returns 0 or -MQ_E_*. */
+int sess_decode_slot(const mq_slot *slot, uint8_t version, mq_packet *p,
+		     uint8_t **tmp);
+
 /* subscriptions.c: queue the SUBSCRIBE / UNSUBSCRIBE of the lists kept;
  * their acknowledgements. */
 int sess_send_subscribe(mq_session *s);

@@ -69,8 +69,10 @@ static void encode_state(growbuf *b, const mq_session *s)
 		uint8_t hdr[2] = { m.qos, m.released };
 		put(b, hdr, 2);
 		put_u16(b, m.packet_id);
-		put_u32(b, (uint32_t)m.packet.len);
+		put_u32(b, (uint32_t)(m.packet.len + m.body.len));
 		put(b, m.packet.ptr, m.packet.len);
+		if (m.body.len)   /* a borrowed payload */
+			put(b, m.body.ptr, m.body.len);
 	}
 	for (uint32_t id = 1; id <= 65535; id++)
 		in += (s->ids_in_qos2[id >> 3] >> (id & 7)) & 1u;

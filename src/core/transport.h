@@ -8,6 +8,7 @@
 #define MQ_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct mq_transport mq_transport;
@@ -17,6 +18,12 @@ typedef struct mq_transport_ops {
 	 * -MQ_E_IO / -MQ_E_TLS with t->err set. */
 	ssize_t (*read)(mq_transport *t, void *buf, size_t len);
 	ssize_t (*write)(mq_transport *t, const void *buf, size_t len);
+	/* Write bytes that are both buf and file fd at off: from the file
+	 * without reading it into memory (sendfile) when the transport can,
+	 * else from buf.  -MQ_E_INPUT_SHRANK when the file ends before len.
+	 * May be NULL (write is used). */
+	ssize_t (*write_file)(mq_transport *t, const void *buf, size_t len,
+			      int fd, uint64_t off);
 	/* Does the transport want POLLOUT even with nothing to write (a TLS
 	 * handshake in progress)?  May be NULL. */
 	int (*poll_events)(mq_transport *t, int want_write);

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,34 @@ static ssize_t tcp_write(mq_transport *t, const void *buf, size_t len)
 	}
 }
 
+#ifdef __linux__
+/* The payload of a file goes from the page cache to the socket: the
+ * process never holds it (sendfile(2)); where the file cannot be sent
+ * that way, from buf. */
+static ssize_t tcp_write_file(mq_transport *t, const void *buf, size_t len,
+			      int fd, uint64_t off)
+{
+	for (;;) {
+		off_t at = (off_t)off;
+		ssize_t n = sendfile(t->fd, fd, &at, len);
+		if (n > 0)
+			return n;
+		if (n == 0) {
+			snprintf(t->err, sizeof t->err, "%s", mq_strerror(MQ_E_INPUT_SHRANK));
+			return -MQ_E_INPUT_SHRANK;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -MQ_E_WOULD_BLOCK;
+		if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+			return tcp_write(t, buf, len);
+		snprintf(t->err, sizeof t->err, "%s", strerror(errno));
+		return -MQ_E_IO;
+	}
+}
+#endif
+
 static void tcp_close(mq_transport *t)
 {
 	if (t->fd >= 0)
@@ -60,6 +91,9 @@ static void tcp_close(mq_transport *t)
 static const mq_transport_ops tcp_ops = {
 	.read = tcp_read,
 	.write = tcp_write,
+#ifdef __linux__
+	.write_file = tcp_write_file,
+#endif
 	.poll_events = NULL,
 	.close = tcp_close,
 };

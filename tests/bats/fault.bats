@@ -329,6 +329,7 @@ restart_stream() {
 # stale_ack KIND QOS: mqpub -q QOS against stale_ack_broker.py KIND.
 stale_ack() {
 	local out="$T/stale.port" end pid
+	rm -f "$out"   # not the port of the previous call's server
 	"$PYTHON" "$FAULT_DIR/stale_ack_broker.py" "$1" >"$out" 2>"$T/stale.err" 3>&- &
 	pid=$!
 	bg_track "$pid"

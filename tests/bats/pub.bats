@@ -383,7 +383,7 @@ d
 	# MQTT 5: the broker says its limit in CONNACK; nothing is sent
 	run --separate-stderr pub -V 5 -q 1 -t p/big -m "$big"
 	assert_failure 6
-	assert_stderr_line mqpub 'larger than the maximum packet size'
+	assert_stderr_line mqpub "cannot publish to 'p/big': a payload of 2000 bytes is larger than the broker's maximum packet size \(1000 bytes\); nothing sent"
 	rpub -q 1 -t p/big -m end
 	wait_end "$T/out" "$SUB_PID" || fail "the end marker did not arrive"
 	# (QoS 1: a line whose PUBACK was lost with the link may come twice)

@@ -6,7 +6,8 @@
  *
  *   packet  a length byte and that many bytes, decoded with mq_decode()
  *           and handed to mq_session_handle() as if from the network
- *   publish QoS / topic / payload length: mq_session_publish()
+ *   publish QoS / topic / payload length: mq_session_publish() (255: a
+ *           large payload the session borrows)
  *   subscribe  one of a few subscription lists
  *   tick    advance the fake clock, run mq_session_tick()
  *   write   the link takes n bytes of the output
@@ -137,6 +138,11 @@ static void op_publish(world *w, prog *g)
 
 	m.topic = (mq_bytes){ (const uint8_t *)t, strlen(t) };
 	m.payload = (mq_bytes){ payload, len };
+	if (len == 255) {   /* a large payload the session borrows (borrow.c) */
+		static const uint8_t large[MQ_BORROW_MIN + 17];
+		m.payload = (mq_bytes){ large, sizeof large };
+		m.payload_stable = true;
+	}
 	if (mq_session_can_publish(&w->s, m.qos & 3) || (b & 0x80))
 		(void)mq_session_publish(&w->s, &m, w->now);
 }
