@@ -6,10 +6,20 @@
 
 #include "session.h"
 
+#define PUBLISH_DUP 0x08   /* fixed header DUP flag (§3.3.1.1) */
+
 /* Where an outbound QoS 1/2 message stands (mq_slot.stage). */
 enum { STAGE_FREE, STAGE_PUBACK, STAGE_PUBREC, STAGE_PUBCOMP };
 
 bool sess_is_v5(const mq_session *s);
+/* The only way s->state changes; traced as "from -> to". */
+void sess_set_state(mq_session *s, enum mq_session_state to);
+/* The window and broker limits back to what a new connection starts with. */
+void sess_reset_limits(mq_session *s);
+/* The i-th slot of the ring, oldest first. */
+mq_slot *sess_ring_at(mq_session *s, size_t i);
+/* Queue what is in flight and not on this connection yet (after CONNACK). */
+int sess_flush_unsent(mq_session *s);
 void sess_bit_clear(uint8_t *map, uint16_t id);
 /* Bytes queued and not yet written. */
 size_t sess_out_pending(const mq_session *s);
@@ -50,6 +60,9 @@ int sess_queue_slot(mq_session *s, const mq_slot *slot);
  * set to memory to free after using the packet.  Returns 0 or -MQ_E_*. */
 int sess_decode_slot(const mq_slot *slot, uint8_t version, mq_packet *p,
 		     uint8_t **tmp);
+
+/* session_connect.c: the CONNACK. */
+int sess_on_connack(mq_session *s, const mq_connack *ack);
 
 /* subscriptions.c: queue the SUBSCRIBE / UNSUBSCRIBE of the lists kept;
  * their acknowledgements. */
