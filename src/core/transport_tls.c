@@ -1,6 +1,7 @@
 /* transport_tls.c - TLS through mbedTLS (2.28) behind the transport vtable.
  *
- * The only file that includes mbedtls headers.  mq_tls_connect() reuses
+ * mbedTLS is seen only here, in transport_tls_error.c (what a failure
+ * means, in words) and transport_tls_resume.c.  mq_tls_connect() reuses
  * mq_tcp_connect() for the socket, then runs the client handshake over the
  * non-blocking fd with our own send/recv callbacks and a poll() loop bounded
  * by the same deadline.  Every connect builds a fresh set of contexts, so
@@ -29,43 +30,8 @@
 #include <mbedtls/x509_crt.h>
 
 #include "errors.h"
-#include "transport_tls.h"
+#include "transport_tls_internal.h"
 #include "transport_tls_resume.h"
-#include "tls_alert.h"
-
-#define MAX_SUITES 128
-#define SPKI_MAX 4096           /* DER SubjectPublicKeyInfo of any sane key */
-
-/* What the verify callback saw of the broker's certificate (depth 0). */
-struct leaf_info {
-	int seen;
-	int self_signed;
-	uint32_t flags;
-	char issuer[128];
-	char not_after[32], not_before[32];
-};
-
-struct tls_impl {
-	mbedtls_ctr_drbg_context drbg;
-	mbedtls_ssl_config conf;
-	mbedtls_ssl_context ssl;
-	mbedtls_x509_crt ca;
-	mbedtls_x509_crt cert;
-	mbedtls_pk_context key;
-	int fd;
-	int sys_errno;               /* errno behind the last BIO failure */
-	size_t write_pending;        /* length of a write that got WANT_WRITE */
-	int read_error;              /* an error held back behind returned data */
-	int resumed;                 /* the broker accepted the saved session */
-	const char *name;            /* the name verified and sent as SNI */
-	int name_is_ip;
-	unsigned char ip[16];
-	size_t ip_len;
-	const mq_tls_config *cfg;
-	struct leaf_info leaf;
-	int suites[MAX_SUITES + 1];
-	const char *alpn[MQ_TLS_MAX_ALPN + 1];
-};
 
 bool mq_tls_has_13(void)
 {
@@ -109,24 +75,6 @@ static void impl_free(struct tls_impl *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;
-}
-
-/* Copy "what: mbedTLS's own words" into t->err. */
-static int fail_mbed(mq_transport *t, const char *what, int ret)
-{
-	char buf[160];
-	mbedtls_strerror(ret, buf, sizeof buf);
-	/* "what: buf", truncated to fit */
-	size_t cap = sizeof t->err - 1, n = strnlen(what, cap);
-	memcpy(t->err, what, n);
-	const char *parts[2] = { ": ", buf };
-	for (int i = 0; i < 2; i++) {
-		size_t k = strnlen(parts[i], cap - n);
-		memcpy(t->err + n, parts[i], k);
-		n += k;
-	}
-	t->err[n] = '\0';
-	return -MQ_E_TLS;
 }
 
 /* ------------------------------------------------------------ BIO */
@@ -185,7 +133,7 @@ static ssize_t io_error(mq_transport *t, struct tls_impl *m, int r)
 			 strerror(m->sys_errno ? m->sys_errno : EIO));
 		return -MQ_E_IO;
 	default:
-		fail_mbed(t, "TLS", r);
+		tls_fail_mbed(t, "TLS", r);
 		return -MQ_E_TLS;
 	}
 }
@@ -300,7 +248,7 @@ static int load_ca(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg
 			snprintf(what, sizeof what, "cannot read CA directory '%s'", cfg->capath);
 			if (r >= 0)
 				r = MBEDTLS_ERR_X509_FILE_IO_ERROR;
-			return fail_mbed(t, what, r);
+			return tls_fail_mbed(t, what, r);
 		}
 		return 0;
 	}
@@ -315,7 +263,7 @@ static int load_ca(mq_transport *t, struct tls_impl *m, const mq_tls_config *cfg
 	int r = mbedtls_x509_crt_parse_file(&m->ca, file);
 	if (r < 0 || m->ca.version == 0) {
 		snprintf(what, sizeof what, "cannot read CA file '%s'", file);
-		return fail_mbed(t, what, r < 0 ? r : MBEDTLS_ERR_X509_INVALID_FORMAT);
+		return tls_fail_mbed(t, what, r < 0 ? r : MBEDTLS_ERR_X509_INVALID_FORMAT);
 	}
 	return 0;
 }
@@ -332,7 +280,7 @@ static int load_client_cert(mq_transport *t, struct tls_impl *m, const mq_tls_co
 	int r = mbedtls_x509_crt_parse_file(&m->cert, cfg->certfile);
 	if (r != 0) {
 		snprintf(what, sizeof what, "cannot read certificate '%s'", cfg->certfile);
-		return fail_mbed(t, what, r < 0 ? r : MBEDTLS_ERR_X509_INVALID_FORMAT);
+		return tls_fail_mbed(t, what, r < 0 ? r : MBEDTLS_ERR_X509_INVALID_FORMAT);
 	}
 	why = unreadable(cfg->keyfile);
 	if (why) {
@@ -352,7 +300,7 @@ static int load_client_cert(mq_transport *t, struct tls_impl *m, const mq_tls_co
 	}
 	if (r != 0) {
 		snprintf(what, sizeof what, "cannot read key '%s'", cfg->keyfile);
-		return fail_mbed(t, what, r);
+		return tls_fail_mbed(t, what, r);
 	}
 	if (mbedtls_pk_check_pair(&m->cert.pk, &m->key) != 0) {
 		snprintf(t->err, sizeof t->err, "key '%s' does not match certificate '%s'",
@@ -360,7 +308,7 @@ static int load_client_cert(mq_transport *t, struct tls_impl *m, const mq_tls_co
 		return -MQ_E_TLS;
 	}
 	r = mbedtls_ssl_conf_own_cert(&m->conf, &m->cert, &m->key);
-	return r ? fail_mbed(t, "cannot use the client certificate", r) : 0;
+	return r ? tls_fail_mbed(t, "cannot use the client certificate", r) : 0;
 }
 
 static int is_psk_suite(int id)
@@ -437,7 +385,7 @@ static int setup_psk(mq_transport *t, struct tls_impl *m, const mq_tls_config *c
 				     (const unsigned char *)cfg->psk_identity,
 				     strlen(cfg->psk_identity));
 	if (r)
-		return fail_mbed(t, "cannot use the PSK", r);
+		return tls_fail_mbed(t, "cannot use the PSK", r);
 	if (!cfg->ciphers)
 		psk_suites(m);
 	return 0;
@@ -531,7 +479,7 @@ static int setup_alpn(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	if (n == 0)
 		return 0;
 	int r = mbedtls_ssl_conf_alpn_protocols(&m->conf, m->alpn);
-	return r ? fail_mbed(t, "cannot use --alpn", r) : 0;
+	return r ? tls_fail_mbed(t, "cannot use --alpn", r) : 0;
 }
 
 /* The DRBG's seed comes from the kernel's CSPRNG alone: an
@@ -550,11 +498,11 @@ static int setup_conf(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	int r = mbedtls_ctr_drbg_seed(&m->drbg, os_entropy, NULL,
 				      (const unsigned char *)pers, sizeof pers - 1);
 	if (r)
-		return fail_mbed(t, "cannot seed the random generator", r);
+		return tls_fail_mbed(t, "cannot seed the random generator", r);
 	r = mbedtls_ssl_config_defaults(&m->conf, MBEDTLS_SSL_IS_CLIENT,
 					MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (r)
-		return fail_mbed(t, "cannot set up TLS", r);
+		return tls_fail_mbed(t, "cannot set up TLS", r);
 	mbedtls_ssl_conf_rng(&m->conf, mbedtls_ctr_drbg_random, &m->drbg);
 	if ((r = setup_version(t, m, cfg->version)) < 0 ||
 	    (r = setup_verify(t, m, cfg)) < 0)
@@ -598,7 +546,7 @@ static int setup_ssl(mq_transport *t, struct tls_impl *m, const mq_endpoint *ep,
 {
 	int r = mbedtls_ssl_setup(&m->ssl, &m->conf);
 	if (r)
-		return fail_mbed(t, "cannot set up TLS", r);
+		return tls_fail_mbed(t, "cannot set up TLS", r);
 	m->name = cfg->servername ? cfg->servername : ep->host;
 	if (inet_pton(AF_INET, m->name, m->ip) == 1) {
 		m->name_is_ip = 1;
@@ -610,132 +558,9 @@ static int setup_ssl(mq_transport *t, struct tls_impl *m, const mq_endpoint *ep,
 	/* Always: without a hostname mbedTLS 2.28 skips the name check. */
 	r = mbedtls_ssl_set_hostname(&m->ssl, m->name);
 	if (r)
-		return fail_mbed(t, "cannot set the server name", r);
+		return tls_fail_mbed(t, "cannot set the server name", r);
 	mbedtls_ssl_set_bio(&m->ssl, m, bio_send, bio_recv, NULL);
 	return 0;
-}
-
-/* ------------------------------------------------------------ errors */
-
-static void append(char *buf, size_t cap, const char *s)
-{
-	size_t n = strlen(buf);
-	if (n < cap)
-		snprintf(buf + n, cap - n, "%s%s", n ? "; " : "", s);
-}
-
-/* Certificate verification failed: say why in words a user can act on. */
-static int verify_error(mq_transport *t, struct tls_impl *m)
-{
-	uint32_t f = mbedtls_ssl_get_verify_result(&m->ssl);
-	const struct leaf_info *l = &m->leaf;
-	char msg[sizeof t->err] = "", part[200];
-	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
-		if (l->seen && l->self_signed && (l->flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED))
-			append(msg, sizeof msg, "self-signed certificate not trusted");
-		else if (l->seen && l->issuer[0]) {
-			snprintf(part, sizeof part,
-				 "unknown CA (certificate not trusted), issuer '%s'", l->issuer);
-			append(msg, sizeof msg, part);
-		} else
-			append(msg, sizeof msg, "unknown CA (certificate not trusted)");
-	}
-	if (f & MBEDTLS_X509_BADCERT_EXPIRED) {
-		snprintf(part, sizeof part, "certificate has expired%s%s%s",
-			 l->seen ? " (valid until " : "", l->seen ? l->not_after : "",
-			 l->seen ? ")" : "");
-		append(msg, sizeof msg, part);
-	}
-	if (f & MBEDTLS_X509_BADCERT_FUTURE) {
-		snprintf(part, sizeof part, "certificate is not yet valid%s%s%s",
-			 l->seen ? " (valid from " : "", l->seen ? l->not_before : "",
-			 l->seen ? ")" : "");
-		append(msg, sizeof msg, part);
-	}
-	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
-		snprintf(part, sizeof part, "name '%s' does not match the certificate", m->name);
-		append(msg, sizeof msg, part);
-	}
-	uint32_t known = MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_EXPIRED |
-		MBEDTLS_X509_BADCERT_FUTURE | MBEDTLS_X509_BADCERT_CN_MISMATCH;
-	if (f & ~known) {
-		char info[256];
-		if (mbedtls_x509_crt_verify_info(info, sizeof info, "", f & ~known) < 0)
-			info[0] = '\0';
-		for (char *p = info; *p; p++)
-			if (*p == '\n')
-				*p = p[1] ? ',' : '\0';
-		snprintf(part, sizeof part, "certificate verification failed: %.160s", info);
-		append(msg, sizeof msg, part);
-	}
-	if (!msg[0])
-		append(msg, sizeof msg, "certificate verification failed");
-	snprintf(t->err, sizeof t->err, "%s", msg);
-	return -MQ_E_TLS;
-}
-
-/* The socket failed mid-handshake: did the broker leave a plaintext fatal
- * alert unread (it often sends one, then closes before we stop writing)?
- * Returns the alert description or -1. */
-static int unread_alert(const struct tls_impl *m)
-{
-	unsigned char b[7];
-	ssize_t n = recv(m->fd, b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
-	if (n == (ssize_t)sizeof b && b[0] == MBEDTLS_SSL_MSG_ALERT && b[1] == 3 &&
-	    b[3] == 0 && b[4] == 2 && b[5] == MBEDTLS_SSL_ALERT_LEVEL_FATAL)
-		return b[6];
-	return -1;
-}
-
-/* The broker sent fatal alert a: name it, and guess the likely cause. */
-static int alert_error(mq_transport *t, struct tls_impl *m, int a)
-{
-	const char *hint = "";
-	const mq_tls_config *cfg = m->cfg;
-	if (cfg->psk && (a == 20 || a == 51 || a == 115))
-		hint = " (wrong --psk or --psk-identity?)";
-	else if (!cfg->psk && !cfg->certfile && (a == 40 || a == 116))
-		hint = " (does the broker require a client certificate? give --cert and --key)";
-	else if (cfg->certfile && (a == 42 || a == 46 || a == 48))
-		hint = " (the broker does not accept the client certificate)";
-	else if (a == 40 || a == 70)
-		hint = " (no TLS version or cipher suite in common?)";
-	snprintf(t->err, sizeof t->err, "handshake failed: the broker sent alert '%s' (%d)%s",
-		 mq_tls_alert_name(a), a, hint);
-	return -MQ_E_TLS;
-}
-
-static int handshake_error(mq_transport *t, struct tls_impl *m, int r)
-{
-	char buf[160];
-	int alert;
-	switch (r) {
-	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
-		return verify_error(t, m);
-	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		return alert_error(t, m, m->ssl.in_msg ? m->ssl.in_msg[1] : -1);
-	case MBEDTLS_ERR_SSL_CONN_EOF:
-		snprintf(t->err, sizeof t->err,
-			 "handshake failed: the broker closed the connection (is this a TLS port?)");
-		return -MQ_E_TLS;
-	case MBEDTLS_ERR_NET_CONN_RESET:
-	case MBEDTLS_ERR_NET_RECV_FAILED:
-	case MBEDTLS_ERR_NET_SEND_FAILED:
-		if ((alert = unread_alert(m)) >= 0)
-			return alert_error(t, m, alert);
-		snprintf(t->err, sizeof t->err, "handshake failed: %s%s",
-			 strerror(m->sys_errno ? m->sys_errno : EIO),
-			 r == MBEDTLS_ERR_NET_CONN_RESET ? " (is this a TLS port?)" : "");
-		return -MQ_E_TLS;
-	case MBEDTLS_ERR_SSL_INVALID_RECORD:
-	case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
-	case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
-		mbedtls_strerror(r, buf, sizeof buf);
-		snprintf(t->err, sizeof t->err, "handshake failed: %s (is this a TLS port?)", buf);
-		return -MQ_E_TLS;
-	default:
-		return fail_mbed(t, "handshake failed", r);
-	}
 }
 
 /* ------------------------------------------------------------ handshake */
@@ -752,7 +577,7 @@ static int run_handshake(mq_transport *t, struct tls_impl *m, long long deadline
 		if (r == 0)
 			return 0;
 		if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE)
-			return handshake_error(t, m, r);
+			return tls_handshake_error(t, m, r);
 		long long left = deadline - monotonic_ms();
 		struct pollfd pfd = { .fd = m->fd,
 			.events = r == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT };
@@ -784,7 +609,7 @@ static int check_pins(mq_transport *t, struct tls_impl *m, const mq_tls_config *
 	/* mbedtls_pk_write_pubkey_der writes at the END of the buffer. */
 	int len = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)&peer->pk, der, sizeof der);
 	if (len <= 0)
-		return fail_mbed(t, "cannot encode the broker's public key", len);
+		return tls_fail_mbed(t, "cannot encode the broker's public key", len);
 	if (mbedtls_sha256_ret(der + sizeof der - len, (size_t)len, digest, 0) != 0) {
 		snprintf(t->err, sizeof t->err, "cannot hash the broker's public key");
 		return -MQ_E_TLS;
