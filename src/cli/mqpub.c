@@ -452,6 +452,7 @@ int main(int argc, char **argv)
 	mq_session_config sc;
 	mq_client_config cc;
 	common_session_config(&o.c, &sc);
+	pub_window_default(&o, &sc);
 	sc.topic_aliases = o.mode == MODE_TOPIC_LINES || o.mode == MODE_JSON;
 	common_client_config(&o.c, &cc);
 	cc.deadline_ms = deadline;
