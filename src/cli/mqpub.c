@@ -56,7 +56,8 @@ static void usage(FILE *f)
 "                             when -l/--topic-lines read a regular file)\n"
 "      --no-progress          never show progress\n"
 "  -M, --max-inflight N       QoS 1/2 messages unacknowledged at once\n"
-"                             (default 100; 20 for 3.1.1)\n"
+"                             (default: the broker's Receive Maximum at\n"
+"                             QoS 1, 100 at QoS 2; 20 for 3.1.1)\n"
 "\n"
 "Request/response (MQTT 5):\n"
 "      --request              subscribe to a fresh response topic, send the\n"
@@ -459,6 +460,7 @@ int main(int argc, char **argv)
 	mq_session_config sc;
 	mq_client_config cc;
 	common_session_config(&o.c, &sc);
+	pub_window_default(&o, &sc);
 	sc.topic_aliases = o.mode == MODE_TOPIC_LINES || o.mode == MODE_JSON;
 	common_client_config(&o.c, &cc);
 	cc.deadline_ms = deadline;

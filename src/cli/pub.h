@@ -79,6 +79,8 @@ typedef struct pub_app {
 
 /* pub_app.c: the mq_client_app and session callbacks. */
 bool reads_lines(const pub_opts *o);
+/* -M not given: the window mqpub asks for (see pub_app.c). */
+void pub_window_default(const pub_opts *o, mq_session_config *sc);
 void on_delivered(void *ctx, uint64_t tag, uint8_t reason);
 int pub_pump(void *ctx, mq_client *c, bool readable);
 int pub_input_fd(void *ctx, mq_client *c);

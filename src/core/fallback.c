@@ -62,8 +62,7 @@ int mq_session_use_v311(mq_session *s)
 			return rc;
 	}
 	s->cfg.version = MQ_V311;
-	if (s->cfg.v311_max_inflight &&
-	    (!s->slots || s->cfg.v311_max_inflight <= s->slot_cap))
+	if (s->cfg.v311_max_inflight)
 		s->cfg.max_inflight = s->cfg.v311_max_inflight;
 	s->changes++;   /* the state on disk is 3.1.1 from now on */
 	return 0;

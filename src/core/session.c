@@ -272,21 +272,37 @@ uint16_t sess_id_alloc(mq_session *s)
 }
 
 /* Allocate the ring and the id map at the first QoS 1/2 publish. */
+/* The ring in publish order, unwrapped into n slots (n > slot_count). */
+static int ring_resize(mq_session *s, size_t n)
+{
+	mq_slot *r = calloc(n, sizeof *r);
+
+	if (!r)
+		return -MQ_E_NOMEM;
+	for (size_t i = 0; i < s->slot_cap; i++) {
+		size_t k = (i + s->slot_cap - s->slot_head) % s->slot_cap;
+		r[k] = s->slots[i];   /* the free slots keep their buffers too */
+		if (k < s->slot_count && r[k].tag)
+			s->id_slot[r[k].packet_id] = (uint16_t)k;
+	}
+	free(s->slots);
+	s->slots = r;
+	s->slot_head = 0;
+	s->slot_cap = n;
+	return 0;
+}
+
+/* Room for one more slot, up to ring_size(): the ring starts small and
+ * doubles as the window fills, so a run allowed 65535 in flight that
+ * sends a few messages does not pay for 65535 slots (2.6 MB). */
 int sess_ring_alloc(mq_session *s)
 {
-	if (s->slots)
-		return 0;
-	s->slots = calloc(ring_size(s), sizeof *s->slots);
-	s->id_slot = calloc(MAX_PACKET_ID + 1, sizeof *s->id_slot);
-	if (!s->slots || !s->id_slot) {
-		free(s->slots);
-		free(s->id_slot);
-		s->slots = NULL;
-		s->id_slot = NULL;
+	if (!s->id_slot && !(s->id_slot = calloc(MAX_PACKET_ID + 1, sizeof *s->id_slot)))
 		return -MQ_E_NOMEM;
-	}
-	s->slot_cap = ring_size(s);
-	return 0;
+	if (s->slots && (s->slot_count < s->slot_cap || s->slot_cap >= ring_size(s)))
+		return 0;
+	size_t n = s->slot_cap ? s->slot_cap * 2 : 16;
+	return ring_resize(s, n < ring_size(s) ? n : ring_size(s));
 }
 
 mq_slot *sess_ring_at(mq_session *s, size_t i)

@@ -69,3 +69,32 @@ $(uniq -c <<<"$stderr" | head -5)"
 	wait_pid "$SUB_PID" 30 || fail "mqsub got $(wc -l < "$T/out") of 2000"
 	cmp "$T/out" "$T/in" || fail "order differs"
 }
+
+# sent_before_first ACK: how many PUBLISH mqpub's -d trace shows before
+# the first ACK packet it received (PUBACK, PUBREC).
+sent_before_first() {
+	awk -v ack="< $1 " 'index($0, ack) { exit } /> PUBLISH /{ n++ } END { print n + 0 }' "$T/trace"
+}
+
+@test "QoS 1 without -M: as many in flight as the broker's Receive Maximum" {
+	broker_start "max_queued_messages 0" "max_inflight_messages 300"
+	seq 1000 > "$T/in"
+	run --separate-stderr timeout 60 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q 1 \
+		-t rt/window -l -d < "$T/in"
+	assert_success
+	printf '%s\n' "$stderr" > "$T/trace"
+	n=$(sent_before_first PUBACK)
+	# 300 when the whole window goes out before the first PUBACK is read
+	(( n > 100 && n <= 300 )) || fail "$n PUBLISH before the first PUBACK (window: 300)"
+}
+
+@test "QoS 2 without -M: 100 in flight, whatever the Receive Maximum" {
+	broker_start "max_queued_messages 0" "max_inflight_messages 0"
+	seq 1000 > "$T/in"
+	run --separate-stderr timeout 60 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q 2 \
+		-t rt/window -l -d < "$T/in"
+	assert_success
+	printf '%s\n' "$stderr" > "$T/trace"
+	n=$(sent_before_first PUBREC)
+	(( n > 20 && n <= 100 )) || fail "$n PUBLISH before the first PUBREC (window: 100)"
+}

@@ -514,6 +514,57 @@ static void test_v5_refusals(void)
 	mq_session_free(&s);
 }
 
+/* The ring starts at 16 slots and grows (unwrapping a ring that has
+ * wrapped) as the window fills; acks, ids and the resend order after a
+ * lost link hold across the growth. */
+static void test_ring_grows(uint8_t v)
+{
+	mq_session_config cfg = base_cfg(v);
+	mq_session s;
+	rec r;
+	uint16_t id[40];
+	size_t i, n;
+
+	cfg.max_inflight = 40;
+	cfg.clean_start = false;
+	setup(&s, &r, &cfg);
+	CHECK_EQ(up(&s, 0, false), 0);
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(pub(&s, 1, "g"), (long long)i + 1);
+	CHECK_EQ(s.slot_cap, 16);
+	CHECK_EQ(drain(&s, 0), 16);
+	for (i = 0; i < 16; i++)
+		id[i] = pk[i].u.publish.packet_id;
+	for (i = 0; i < 8; i++)   /* the head moves to slot 8 */
+		CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[i], 0, 0), 0);
+	for (i = 16; i < 33; i++)   /* 8 wrap around, the 9th grows the ring */
+		CHECK_EQ(pub(&s, 1, "g"), (long long)i + 1);
+	CHECK_EQ(s.slot_cap, 32);
+	CHECK_EQ(mq_session_inflight(&s), 25);
+	CHECK_EQ(drain(&s, 0), 17);
+	for (i = 16; i < 33; i++)
+		id[i] = pk[i - 16].u.publish.packet_id;
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[20], 0, 0), 0);   /* out of order */
+	CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[9], 0, 0), 0);
+	mq_session_link_lost(&s);
+	CHECK_EQ(up(&s, 0, true), 0);
+	n = drain(&s, 0);
+	CHECK_EQ(n, 23);   /* 8..32 less 9 and 20, in publish order */
+	for (i = 0, n = 0; i < 33 && n < 23; i++) {
+		if (i < 8 || i == 9 || i == 20)
+			continue;
+		CHECK_EQ(pk[n].u.publish.packet_id, id[i]);
+		CHECK(pk[n].u.publish.dup);
+		n++;
+	}
+	for (i = 8; i < 33; i++)
+		if (i != 9 && i != 20)
+			CHECK_EQ(feed_ack(&s, MQ_PUBACK, id[i], 0, 0), 0);
+	CHECK_EQ(mq_session_inflight(&s), 0);
+	CHECK_EQ(r.delivered, 33);
+	mq_session_free(&s);
+}
+
 static void test_window(uint8_t v)
 {
 	mq_session_config cfg = base_cfg(v);
@@ -1527,6 +1578,7 @@ int main(void)
 		test_connack(v);
 		test_qos_round_trip(v);
 		test_window(v);
+		test_ring_grows(v);
 		test_publish_limits(v);
 		test_ids_never_reused(v);
 		test_resume_session(v);
