@@ -109,7 +109,7 @@ stream_across_restart() {
 	stream_across_restart
 }
 
-@test "the same with the broker's Receive Maximum at 65535 (mqpub's window follows it)" {
+@test "the same with the broker's Receive Maximum at 65535 (mqpub's window follows it, up to 4096)" {
 	stream_across_restart "max_inflight_messages 0"
 }
 
