@@ -76,25 +76,27 @@ sent_before_first() {
 	awk -v ack="< $1 " 'index($0, ack) { exit } /> PUBLISH /{ n++ } END { print n + 0 }' "$T/trace"
 }
 
-@test "QoS 1 without -M: as many in flight as the broker's Receive Maximum" {
-	broker_start "max_queued_messages 0" "max_inflight_messages 300"
+# window_run Q INFLIGHT: mosquitto with max_inflight_messages INFLIGHT (its
+# Receive Maximum; 0: none), 1,000 lines from mqpub -q Q without -M, -d
+# trace in $T/trace.
+window_run() {
+	broker_start "max_queued_messages 0" "max_inflight_messages $2"
 	seq 1000 > "$T/in"
-	run --separate-stderr timeout 60 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q 1 \
+	run --separate-stderr timeout 60 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q "$1" \
 		-t rt/window -l -d < "$T/in"
 	assert_success
 	printf '%s\n' "$stderr" > "$T/trace"
+}
+
+@test "QoS 1 without -M: as many in flight as the broker's Receive Maximum" {
+	window_run 1 300
 	n=$(sent_before_first PUBACK)
 	# 300 when the whole window goes out before the first PUBACK is read
 	(( n > 100 && n <= 300 )) || fail "$n PUBLISH before the first PUBACK (window: 300)"
 }
 
 @test "QoS 2 without -M: 100 in flight, whatever the Receive Maximum" {
-	broker_start "max_queued_messages 0" "max_inflight_messages 0"
-	seq 1000 > "$T/in"
-	run --separate-stderr timeout 60 "$MQPUB" -h 127.0.0.1 -p "$BROKER_PORT" -q 2 \
-		-t rt/window -l -d < "$T/in"
-	assert_success
-	printf '%s\n' "$stderr" > "$T/trace"
+	window_run 2 0
 	n=$(sent_before_first PUBREC)
 	(( n > 20 && n <= 100 )) || fail "$n PUBLISH before the first PUBREC (window: 100)"
 }
