@@ -437,7 +437,7 @@ static void app_free(pub_app *a)
 int main(int argc, char **argv)
 {
 	static pub_opts o;
-	int closed_fds = run_open_std_fds();
+	int closed_fds = run_std_streams();
 	if (closed_fds < 0)
 		return EXIT_NETWORK;   /* no /dev/null: nothing can be said */
 	int r = parse_args(&o, argc, argv);

@@ -537,7 +537,7 @@ static void sub_session_config(const sub_opts *o, mq_session_config *sc)
 int main(int argc, char **argv)
 {
 	static sub_opts o;
-	int closed_fds = run_open_std_fds();
+	int closed_fds = run_std_streams();
 	if (closed_fds < 0)
 		return EXIT_NETWORK;   /* no /dev/null: nothing can be said */
 	int r = exec_take_argv(&o.exec, &argc, argv) < 0 ? EXIT_USAGE + 1

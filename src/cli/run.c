@@ -44,8 +44,10 @@ static int closed_std_fds(void)
 	return closed;
 }
 
-int run_open_std_fds(void)
+int run_std_streams(void)
 {
+	static char stderr_line[8192];   /* an escaped error line fits */
+	setvbuf(stderr, stderr_line, _IOLBF, sizeof stderr_line);
 	int closed = closed_std_fds();
 	for (int fd = 0; fd <= 2; fd++) {
 		if (!(closed & (1 << fd)))

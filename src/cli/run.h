@@ -14,11 +14,15 @@ typedef struct tool_base {
 	bool debug;
 } tool_base;
 
-/* Open /dev/null on whichever of fds 0, 1 and 2 is closed, before
- * anything else creates a descriptor: a closed stdin would otherwise be
- * handed to the next open() or pipe() and read as input.  Returns a mask
- * of the fds that were closed (1 << fd), or -1 if one cannot be opened. */
-int run_open_std_fds(void);
+/* Make the standard streams safe to use, first thing in main.  Opens
+ * /dev/null on whichever of fds 0, 1 and 2 is closed, before anything
+ * else creates a descriptor: a closed stdin would otherwise be handed to
+ * the next open() or pipe() and read as input.  Makes stderr line
+ * buffered, so each message goes out in one write() and never mixes,
+ * inside a line, with what other processes write to the same place.
+ * Returns a mask of the fds that were closed (1 << fd), or -1 if one
+ * cannot be opened. */
+int run_std_streams(void);
 
 /* SIGINT/SIGTERM ask the loop to stop (through a self-pipe); SIGPIPE is
  * ignored so a closed stdout is an EPIPE we can handle.  *cc->stop_flag

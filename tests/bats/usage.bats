@@ -310,3 +310,26 @@ EOF
 	usage_error mqsub -t a -V 31
 	assert_stderr_line mqsub 'MQTT 3.1 is not supported'
 }
+
+@test "an error line goes to stderr in one write(), so concurrent runs never interleave inside a line" {
+	strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here (ptrace not allowed)"
+	local prog bin msg
+	for prog in mqpub mqsub; do
+		case $prog in mqpub) bin=$MQPUB msg=(-m x) ;; mqsub) bin=$MQSUB msg=() ;; esac
+		# a topic with an escaped byte and multi-byte UTF-8, and a
+		# connection failure: a usage line and a runtime line
+		run --separate-stderr strace -s 4096 -e trace=write -e signal=none -o "$T/$prog.usage" \
+			"$bin" -h 127.0.0.1 -p "$DEAD_PORT" -t $'b\x01ä/#/x' "${msg[@]}"
+		[ "$status" -eq 2 ] || fail "$prog bad topic: exit $status: $stderr"
+		run --separate-stderr strace -s 4096 -e trace=write -e signal=none -o "$T/$prog.conn" \
+			"$bin" -h 127.0.0.1 -p "$DEAD_PORT" -t ok "${msg[@]}"
+		[ "$status" -eq 1 ] || fail "$prog dead port: exit $status: $stderr"
+		local f
+		for f in "$T/$prog.usage" "$T/$prog.conn"; do
+			local writes
+			writes=$(grep -c '^write(2,' "$f") || true
+			[ "$writes" -eq 1 ] || fail "$prog wrote its error line in $writes writes: $(cat "$f")"
+			grep -q "^write(2, \"$prog: .*\\\\n\", [0-9]*) = " "$f" || fail "not one whole line: $(cat "$f")"
+		done
+	done
+}
