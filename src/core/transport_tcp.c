@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #ifdef __linux__
@@ -249,6 +250,39 @@ void mq_endpoint_name(const mq_endpoint *ep, char *buf, size_t len)
 			 ep->port, ep->ws ? ep->ws->path : "", ep->ws ? " (WebSocket)" : "");
 }
 
+/* "localhost", or a name under it: RFC 6761 §6.3 has these answered
+ * with the loopback address without asking a resolver (curl does the
+ * same).  A trailing dot is allowed. */
+static bool loopback_name(const char *host)
+{
+	size_t n = strlen(host);
+	if (n && host[n - 1] == '.')
+		n--;
+	const size_t k = sizeof "localhost" - 1;
+	return n >= k && strncasecmp(host + n - k, "localhost", k) == 0 &&
+	       (n == k || host[n - k - 1] == '.');
+}
+
+/* Connect to the first address of the list that answers.  An error
+ * that only says this host has no such family (no IPv6) does not
+ * replace the one from an address tried before. */
+static int connect_first(mq_transport *t, const struct addrinfo *list,
+			 const char *bind_addr, long long deadline)
+{
+	int err = 0;
+	for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+		int fd = connect_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
+				      bind_addr, deadline);
+		if (fd >= 0)
+			return connected(t, fd);
+		if (!err || (-fd != EAFNOSUPPORT && -fd != EADDRNOTAVAIL && -fd != ENETUNREACH))
+			err = -fd;
+		if (err == ETIMEDOUT || err == EINTR)
+			break;
+	}
+	return connect_errno(t, err ? err : ECONNREFUSED, bind_addr);
+}
+
 /* Resolve host:port and connect to the first address that answers. */
 static int connect_host(mq_transport *t, const char *host, const char *port,
 			const char *bind_addr, long long deadline)
@@ -263,26 +297,24 @@ static int connect_host(mq_transport *t, const char *host, const char *port,
 				      bind_addr, deadline);
 		return fd >= 0 ? connected(t, fd) : connect_errno(t, -fd, bind_addr);
 	}
+	struct sockaddr_storage v4, v6;
+	if (loopback_name(host) && numeric_addr("127.0.0.1", port, AF_INET, &v4) &&
+	    numeric_addr("::1", port, AF_INET6, &v6)) {
+		struct addrinfo a6 = { .ai_family = AF_INET6, .ai_addr = (struct sockaddr *)&v6,
+				       .ai_addrlen = sizeof(struct sockaddr_in6) };
+		struct addrinfo a4 = { .ai_family = AF_INET, .ai_addr = (struct sockaddr *)&v4,
+				       .ai_addrlen = sizeof(struct sockaddr_in), .ai_next = &a6 };
+		return connect_first(t, &a4, bind_addr, deadline);
+	}
 	int gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0) {
 		snprintf(t->err, sizeof t->err, "%s",
 			 gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
 		return -MQ_E_RESOLVE;
 	}
-	int err = ECONNREFUSED;
-	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		int fd = connect_addr(ai->ai_family, ai->ai_addr, ai->ai_addrlen,
-				      bind_addr, deadline);
-		if (fd >= 0) {
-			freeaddrinfo(res);
-			return connected(t, fd);
-		}
-		err = -fd;
-		if (err == ETIMEDOUT || err == EINTR)
-			break;
-	}
+	int rc = connect_first(t, res, bind_addr, deadline);
 	freeaddrinfo(res);
-	return connect_errno(t, err, bind_addr);
+	return rc;
 }
 
 int mq_tcp_connect(mq_transport *t, const mq_endpoint *ep, int timeout_ms)

@@ -217,7 +217,7 @@ proxy_pw_wiped() {
 	[[ $stderr != *secret* ]] || fail "the variable's value was echoed: $stderr"
 }
 
-@test "a numeric host (127.0.0.1, ::1) is connected to without a name lookup; localhost is looked up" {
+@test "a numeric host (127.0.0.1, ::1) and localhost are connected to without a name lookup; other names are looked up" {
 	# No getaddrinfo: no netlink address dump, no nscd probe, no
 	# nsswitch.conf or /etc/hosts.  Names still go through the resolver.
 	local lookup='AF_NETLINK|nscd|nsswitch\.conf|/etc/hosts'
@@ -234,8 +234,37 @@ proxy_pw_wiped() {
 	[ "$status" -eq 1 ] || fail "::1: exit $status: $stderr"
 	assert_stderr_line mqpub "cannot connect to \\[::1\\]:$dead: "
 	! grep -E "$lookup" "$T/v6" || fail "::1 was looked up"
+	# localhost and names under it are the loopback address (RFC 6761)
+	local h
+	for h in localhost LocalHost. mq.localhost; do
+		run --separate-stderr strace -f -e trace=openat,socket,connect -o "$T/lo" \
+			"$MQPUB" -h "$h" -p "$BROKER_PORT" -q 1 -t n/x -m x
+		[ "$status" -eq 0 ] || fail "$h: exit $status: $stderr"
+		grep -q "htons($BROKER_PORT).*127.0.0.1" "$T/lo" || fail "$h: no connect to 127.0.0.1: $(cat "$T/lo")"
+		! grep -E "$lookup" "$T/lo" || fail "$h was looked up"
+	done
+	# any other name goes through getaddrinfo: this machine's own name,
+	# where the resolver knows it
+	h=$(hostname)
+	getent hosts "$h" >/dev/null || skip "this machine's name ($h) does not resolve"
 	run --separate-stderr strace -f -e trace=openat,socket,connect -o "$T/name" \
-		"$MQPUB" -h localhost -p "$BROKER_PORT" -q 1 -t n/x -m x
-	[ "$status" -eq 0 ] || fail "localhost: exit $status: $stderr"
-	grep -q /etc/hosts "$T/name" || fail "localhost was not looked up: $(cat "$T/name")"
+		"$MQPUB" -h "$h" -p "$BROKER_PORT" -q 1 -t n/x -m x
+	grep -E -q "$lookup" "$T/name" || fail "$h was not looked up: $(cat "$T/name")"
+}
+
+@test "localhost is 127.0.0.1, then ::1: a broker on ::1 only is reached" {
+	local p6
+	p6=$(free_port)
+	broker_start "listener $p6 ::1" || skip "mosquitto cannot listen on ::1 here"
+	sub_bg "$T/out" -t six/x -C 1
+	run --separate-stderr timeout 10 "$MQPUB" -h localhost -p "$p6" -q 1 -t six/x -m over-six
+	assert_success
+	sub_done 10
+	assert_file_eq "$T/out" "over-six
+"
+	# nothing listens on either address: the error is 127.0.0.1's
+	broker_stop
+	run --separate-stderr timeout 10 "$MQPUB" -h localhost -p "$p6" -t six/x -m x
+	assert_failure 1
+	assert_stderr_line mqpub "cannot connect to localhost:$p6: Connection refused"
 }
