@@ -5,6 +5,7 @@
 #   mosquitto     the Debian mosquitto (MQTT 5 and 3.1.1)
 #   aedes         aedes on node (MQTT 3.1.1 only), pinned in aedes/package.json
 #   rabbitmq      Debian's rabbitmq-server with rabbitmq_mqtt (3.1.1 only)
+#   rabbitmq-ws   the same with rabbitmq_web_mqtt: MQTT over WebSocket too
 #
 # Clients run with default flags (no -V) unless MQV is set (mosquitto311
 # runs the same scenarios with -V 311).  Every wait is bounded.
@@ -81,9 +82,10 @@ ib_start() {
 	mosquitto) mosq_launch "$dir" ;;
 	aedes) aedes_install && aedes_launch "$dir" ;;
 	rabbitmq) rabbit_launch "$dir" ;;
+	rabbitmq-ws) rabbit_launch "$dir" ws ;;
 	*) echo "unknown broker kind $kind" >&2; return 1 ;;
 	esac || return 1
-	say "$kind $(ib_version "$kind") started in $(( $(now_ms) - t0 )) ms on port $IB_PORT"
+	say "$kind $(ib_version "$kind") started in $(( $(now_ms) - t0 )) ms on port $IB_PORT${IB_WSPORT:+, WebSocket $IB_WSPORT}"
 }
 
 # ib_version KIND: the version of the broker that runs.
@@ -92,7 +94,7 @@ ib_version() {
 	mosquitto) "$MOSQUITTO" -h 2>&1 | sed -n '1s/.*version //p' ;;
 	aedes) sed -n 's/^[[:space:]]*"version": "\(.*\)",/\1/p' \
 		"$INTEROP_DIR/aedes/node_modules/aedes/package.json" | head -1 ;;
-	rabbitmq) dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null ;;
+	rabbitmq | rabbitmq-ws) dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null ;;
 	esac
 }
 
@@ -109,11 +111,11 @@ suite_setup() {
 	export IB_KIND=$1
 	local dir="$BATS_FILE_TMPDIR/$1"
 	ib_start "$1" "$dir" || return 1
-	export IB_PORT IB_PID IB_DIR="$dir" RB_PID RB_DIR RB_EPMD
+	export IB_PORT IB_WSPORT IB_PID IB_DIR="$dir" RB_PID RB_DIR RB_EPMD
 }
 
 suite_teardown() {
-	if [ "$IB_KIND" = rabbitmq ]; then rabbit_stop; else ib_stop "$IB_PID"; fi
+	if [[ $IB_KIND == rabbitmq* ]]; then rabbit_stop; else ib_stop "$IB_PID"; fi
 }
 
 # ---------------------------------------------------------------- clients
@@ -247,12 +249,13 @@ scn_wildcards() {
 
 # ---------------------------------------------------------------- RabbitMQ
 
-# rabbit_launch DIR: Debian's rabbitmq-server with rabbitmq_mqtt as a
+# rabbit_launch DIR [ws]: Debian's rabbitmq-server with rabbitmq_mqtt as a
 # private node: its own name, HOME (Erlang cookie), config, data and log
 # dirs under DIR, its own epmd on a free port, everything on 127.0.0.1.
-# Sets IB_PORT (MQTT) and RB_* for rabbit_stop.
+# Sets IB_PORT (MQTT) and RB_* for rabbit_stop.  With ws, rabbitmq_web_mqtt
+# too, MQTT over WebSocket at ws://127.0.0.1:$IB_WSPORT/ws.
 rabbit_launch() {
-	local dir=$1 end
+	local dir=$1 ws=${2:-} end
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
 		{ echo "rabbitmq-server missing: run tools/ensure-deps" >&2; return 1; }
 	mkdir -p "$dir/home" "$dir/log" "$dir/mnesia"
@@ -265,6 +268,13 @@ rabbit_launch() {
 		"mqtt.listeners.tcp.default = 127.0.0.1:$IB_PORT" \
 		"mqtt.allow_anonymous = true" > "$dir/rabbitmq.conf"
 	echo '[rabbitmq_mqtt].' > "$dir/enabled_plugins"
+	IB_WSPORT=
+	if [ "$ws" = ws ]; then
+		IB_WSPORT=$(free_port)
+		printf '%s\n' "web_mqtt.tcp.ip = 127.0.0.1" "web_mqtt.tcp.port = $IB_WSPORT" \
+			"web_mqtt.ws_path = /ws" >> "$dir/rabbitmq.conf"
+		echo '[rabbitmq_mqtt,rabbitmq_web_mqtt].' > "$dir/enabled_plugins"
+	fi
 	: > "$dir/rabbitmq-env.conf"
 	RB_DIR=$dir
 	(
@@ -284,7 +294,7 @@ rabbit_launch() {
 	IB_PID=$RB_PID
 	end=$(( $(now_ms) + 90000 ))
 	while (( $(now_ms) < end )); do
-		port_open "$IB_PORT" && return 0
+		port_open "$IB_PORT" && { [ -z "$IB_WSPORT" ] || port_open "$IB_WSPORT"; } && return 0
 		alive "$RB_PID" || break
 		sleep 0.1
 	done
