@@ -14,22 +14,6 @@ ws_url() {
 	echo "ws://127.0.0.1:$IB_WSPORT/ws"
 }
 
-# ws_sub_start OUT ARGS...: mqsub -d over ws:// in the background, stdout
-# to OUT; returns once RabbitMQ has acknowledged the SUBSCRIBE.
-ws_sub_start() {
-	local out=$1 end
-	shift
-	"$MQSUB" -V 311 -d -L "$(ws_url)" "$@" >"$out" 2>"$out.err" &
-	SUB_PID=$!
-	bg_track "$SUB_PID"
-	end=$(( $(now_ms) + 15000 ))
-	until grep -q '< SUBACK' "$out.err" 2>/dev/null; do
-		alive "$SUB_PID" || { cat "$out.err" >&2; return 1; }
-		(( $(now_ms) < end )) || { cat "$out.err" >&2; return 1; }
-		sleep 0.02
-	done
-}
-
 @test "rabbitmq ws://: upgrade (the 101 must name the mqtt subprotocol), CONNACK, PUBACK" {
 	run --separate-stderr "$MQPUB" -V 311 -d -L "$(ws_url)" -q 1 -t "$(topic hs)" -m hi
 	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
@@ -40,7 +24,7 @@ ws_sub_start() {
 	local t
 	t=$(topic wsstream)
 	seq -f 'line %g over WebSocket' 10000 > "$T/want"
-	ws_sub_start "$T/sub" -q 1 -t "$t" -C 10000 -W 120
+	sub_start "$T/sub" -V 311 -L "$(ws_url)" -q 1 -t "$t" -C 10000 -W 120
 	run --separate-stderr "$MQPUB" -V 311 -L "$(ws_url)" -q 1 -t "$t" -l -W 120 < "$T/want"
 	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
 	sub_wait 120
@@ -51,7 +35,7 @@ ws_sub_start() {
 	local t
 	t=$(topic wsbin)
 	head -c 1048576 /dev/urandom > "$T/blob"
-	ws_sub_start "$T/sub" -q 1 -t "$t" -C 1 -N -W 60
+	sub_start "$T/sub" -V 311 -L "$(ws_url)" -q 1 -t "$t" -C 1 -N -W 60
 	run --separate-stderr "$MQPUB" -V 311 -L "$(ws_url)" -q 1 -t "$t" -f "$T/blob"
 	[ "$status" -eq 0 ] || fail "mqpub exited $status: $stderr"
 	sub_wait 60
